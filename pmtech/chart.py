@@ -1,0 +1,221 @@
+"""The knowledge-edge chart (one learner) and the cohort view, each with a text table.
+
+matplotlib is imported inside the drawing functions only, so the text table and the quizzes
+never pay for it.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from pmtech.bank import LEVEL_NAMES, Bank, load_bank
+from pmtech.edge import LEVELS, Status, TopicEdge, topic_edges
+from pmtech.progress import ProgressStore, default_learner
+
+# Status -> (symbol, fill colour). The symbol and the word carry the meaning; colour repeats it.
+STYLE = {
+    Status.HELD: ("✓", "#2e7d32"),
+    Status.SHAKY: ("~", "#f9a825"),
+    Status.FAILED: ("✗", "#c62828"),
+    Status.UNKNOWN: ("?", "#e0e0e0"),
+}
+_TEXT_ON = {Status.HELD: "white", Status.SHAKY: "black", Status.FAILED: "white",
+            Status.UNKNOWN: "#424242"}
+
+
+def learner_edges(
+    store: ProgressStore, learner: str | None = None, bank: Bank | None = None
+) -> dict[str, TopicEdge]:
+    """Edges of every topic that has questions in the bank (and any topic with attempts)."""
+    bank = bank or load_bank()
+    learner = learner or default_learner()
+    topics = [t.id for t in bank.topics_with_questions()]
+    return topic_edges(store.attempts(learner), topics)
+
+
+def _rows(edges: Mapping[str, TopicEdge], bank: Bank):
+    """(area, topic title, TopicEdge) in rubric order; topics unknown to the bank last."""
+    known = []
+    for area in bank.areas:
+        for topic in area.topics:
+            if topic.id in edges:
+                known.append((area, topic.title, edges[topic.id]))
+    listed = {t.id for a in bank.areas for t in a.topics}
+    extra = [(None, tid, e) for tid, e in edges.items() if tid not in listed]
+    return known + extra
+
+
+def edge_table(edges: Mapping[str, TopicEdge], bank: Bank | None = None, learner: str = "") -> str:
+    """The chart's data as plain text: per topic, each level's status and the edge."""
+    bank = bank or load_bank()
+    rows = _rows(edges, bank)
+    width = max([len(title) for _, title, _ in rows] + [24]) + 2
+    legend = " · ".join(f"L{lv} {name}" for lv, name in LEVEL_NAMES.items())
+    out = [f"Knowledge edge{' of ' + learner if learner else ''}", legend,
+           "Cell: status and points/questions counted. Edge: highest level with every level "
+           "up to it held.", ""]
+    head = "".join(f"{'L' + str(lv):<12}" for lv in LEVELS)
+    out.append(f"{'topic':<{width}}{head}edge  bar")
+    current = object()
+    for area, title, edge in rows:
+        if area is not current:
+            current = area
+            name = f"{area.title} (interview bar: level {area.bar})" if area else "Other topics"
+            out.append(name)
+        cells = ""
+        for result in edge.levels:
+            mark = STYLE[result.status][0]
+            count = f"{result.points:g}/{result.counted}" if result.counted else ""
+            cells += f"{mark} {result.status.value:<7}{count:<3}"[:11].ljust(12)
+        bar = area.bar if area else "-"
+        below = "  ← below the bar" if area and edge.edge < area.bar else ""
+        out.append(f"  {title:<{width - 2}}{cells}{edge.edge:<6}{bar}{below}")
+    return "\n".join(out)
+
+
+def draw_learner_chart(
+    edges: Mapping[str, TopicEdge], bank: Bank | None = None, learner: str = ""
+):
+    """A matplotlib Figure: topics as rows, levels as columns, the edge and each area's bar."""
+    from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch, Rectangle
+
+    bank = bank or load_bank()
+    rows = _rows(edges, bank)
+    n = max(len(rows), 1)
+    fig = Figure(figsize=(11, 1.9 + 0.42 * n), layout="constrained")
+    ax = fig.add_subplot()
+    ax.set_xlim(0, 5)
+    ax.set_ylim(n, 0)
+    for y, (area, _, edge) in enumerate(rows):
+        for result in edge.levels:
+            symbol, colour = STYLE[result.status]
+            ax.add_patch(Rectangle((result.level - 1, y), 1, 1, facecolor=colour,
+                                   edgecolor="white", linewidth=2))
+            label = f"{symbol} {result.status.value}"
+            if result.counted:
+                label += f"  {result.points:g}/{result.counted}"
+            ax.text(result.level - 0.5, y + 0.5, label, ha="center", va="center",
+                    fontsize=8.5, color=_TEXT_ON[result.status])
+        ax.plot([edge.edge, edge.edge], [y + 0.06, y + 0.94], color="black", linewidth=3.5,
+                solid_capstyle="butt")
+        if area is not None:
+            ax.plot([area.bar, area.bar], [y, y + 1], color="#1565c0", linewidth=2,
+                    linestyle=(0, (3, 2)))
+    # Area separators and labels.
+    y = 0
+    for area in bank.areas:
+        count = sum(1 for a, _, _ in rows if a is area)
+        if count:
+            ax.axhline(y, color="#455a64", linewidth=1)
+            ax.text(5.05, y + count / 2, f"{area.title}\nbar: level {area.bar}", va="center",
+                    ha="left", fontsize=8.5, color="#1565c0")
+            y += count
+    ax.set_yticks([i + 0.5 for i in range(len(rows))])
+    ax.set_yticklabels([f"{title}  (edge {e.edge})" for _, title, e in rows], fontsize=9)
+    ax.set_xticks([lv - 0.5 for lv in LEVELS])
+    ax.set_xticklabels([f"L{lv}\n{LEVEL_NAMES[lv]}" for lv in LEVELS], fontsize=9)
+    ax.xaxis.tick_top()
+    ax.tick_params(length=0)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    handles = [Patch(facecolor=STYLE[s][1], label=f"{STYLE[s][0]} {s.value}") for s in Status]
+    handles += [
+        Line2D([0], [0], color="black", linewidth=3.5, label="edge: knowledge runs out after"),
+        Line2D([0], [0], color="#1565c0", linewidth=2, linestyle=(0, (3, 2)),
+               label="interview bar of the area"),
+    ]
+    fig.legend(handles=handles, loc="outside lower center", ncol=6, fontsize=8.5, frameon=False)
+    title = "Where your knowledge runs out" + (f": {learner}" if learner else "")
+    ax.set_title(title, fontsize=12, loc="left", pad=12)
+    if not rows:
+        ax.text(2.5, 0.5, "No topics yet", ha="center", va="center")
+    return fig
+
+
+def draw_cohort_chart(
+    edges_by_learner: Mapping[str, Mapping[str, TopicEdge]], bank: Bank | None = None
+):
+    """A Figure of learners x topics, coloured by edge level; dots mark cells below the bar."""
+    import numpy as np
+    from matplotlib.colors import BoundaryNorm, ListedColormap
+    from matplotlib.figure import Figure
+
+    bank = bank or load_bank()
+    topics = [t for t in bank.topics() if any(t.id in e for e in edges_by_learner.values())]
+    learners = sorted(edges_by_learner)
+    grid = np.full((len(learners), len(topics)), np.nan)
+    for i, name in enumerate(learners):
+        for j, topic in enumerate(topics):
+            edge = edges_by_learner[name].get(topic.id)
+            if edge is not None:
+                grid[i, j] = edge.edge
+    bars = np.array([bank.area(t.area).bar for t in topics])
+    height = min(3 + 0.22 * len(learners), 14)
+    fig = Figure(figsize=(max(6, 1 + 0.5 * len(topics)), height), layout="constrained")
+    ax = fig.add_subplot()
+    cmap = ListedColormap(["#b71c1c", "#ef6c00", "#fbc02d", "#9ccc65", "#43a047", "#1b5e20"])
+    image = ax.imshow(grid, aspect="auto", cmap=cmap,
+                      norm=BoundaryNorm(np.arange(-0.5, 6.5), cmap.N), interpolation="nearest")
+    below = np.argwhere(grid < bars[None, :])
+    if len(below):
+        ax.scatter(below[:, 1], below[:, 0], s=6 if len(learners) > 60 else 14, c="black",
+                   marker="o", label="below the interview bar")
+        ax.legend(loc="upper right", bbox_to_anchor=(1, -0.02), fontsize=8, frameon=False)
+    ax.set_xticks(range(len(topics)))
+    ax.set_xticklabels([t.title for t in topics], rotation=40, ha="right", fontsize=8)
+    if len(learners) <= 60:
+        ax.set_yticks(range(len(learners)))
+        ax.set_yticklabels(learners, fontsize=8)
+    else:
+        ax.set_ylabel(f"{len(learners)} learners")
+        ax.set_yticks([])
+    colorbar = fig.colorbar(image, ax=ax, ticks=range(6), shrink=0.8)
+    colorbar.set_label("edge level (0 = level 1 not yet held)")
+    ax.set_title("Cohort: where each learner's knowledge runs out", loc="left")
+    return fig
+
+
+def save_figure(fig, path: Path | str) -> Path:
+    """Write a figure as PNG and return its path."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    return path
+
+
+def show_progress(
+    store: ProgressStore | None = None,
+    learner: str | None = None,
+    bank: Bank | None = None,
+    png: Path | str | None = None,
+) -> dict[str, TopicEdge]:
+    """Notebook helper: print the text table, show the chart, optionally save it as PNG."""
+    from IPython.display import Image, display
+
+    from pmtech.quiz import default_store
+
+    store = store or default_store()
+    learner = learner or default_learner()
+    bank = bank or load_bank()
+    edges = learner_edges(store, learner, bank)
+    print(edge_table(edges, bank, learner))
+    fig = draw_learner_chart(edges, bank, learner)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=100)
+    display(Image(buffer.getvalue()))
+    if png:
+        save_figure(fig, png)
+    return edges
+
+
+def cohort_rows(edges_by_learner: Mapping[str, Mapping[str, TopicEdge]]) -> list[Sequence]:
+    """Learner, topic, edge rows (for a CSV next to the cohort chart)."""
+    return [
+        (learner, topic, edge.edge)
+        for learner in sorted(edges_by_learner)
+        for topic, edge in edges_by_learner[learner].items()
+    ]

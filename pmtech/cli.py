@@ -1,0 +1,103 @@
+"""The ``pmtech`` command: a thin layer over the library (each command is a library call)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from pmtech.bank import BankError, validate_bank
+from pmtech.progress import ProgressStore, StoreError, default_home, default_learner
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Check the question bank; print every problem with its file, id and field."""
+    bank, problems = validate_bank(args.directory)
+    if problems:
+        print(f"The question bank has {len(problems)} problem(s):", file=sys.stderr)
+        for problem in problems:
+            print(f"  - {problem}", file=sys.stderr)
+        return 1
+    per_area = ", ".join(
+        f"{area.id} {sum(q.area == area.id for q in bank.questions.values())}"
+        for area in bank.areas
+    )
+    print(f"OK: {len(bank.questions)} questions ({per_area}).")
+    return 0
+
+
+def cmd_progress(args: argparse.Namespace) -> int:
+    """Print the learner's knowledge-edge table and write the chart as PNG."""
+    from pmtech.bank import load_bank
+    from pmtech.chart import draw_learner_chart, edge_table, learner_edges, save_figure
+
+    bank = load_bank()
+    store = ProgressStore(args.store)
+    learner = args.learner or default_learner()
+    edges = learner_edges(store, learner, bank)
+    print(edge_table(edges, bank, learner))
+    if not args.no_png:
+        png = Path(args.png) if args.png else store.path.parent / "knowledge-edge.png"
+        save_figure(draw_learner_chart(edges, bank, learner), png)
+        print(f"\nChart written to {png}")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Export attempts to JSON (to send to an instructor)."""
+    store = ProgressStore(args.store)
+    learner = None if args.all else (args.learner or default_learner())
+    count = store.export_json(args.file, learner)
+    print(f"Exported {count} attempts{' of ' + learner if learner else ''} to {args.file}")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    """Import attempts from an exported JSON file (idempotent)."""
+    store = ProgressStore(args.store)
+    result = store.import_json(args.file)
+    print(f"Imported {result.added} attempts ({result.skipped} were already there).")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``pmtech`` command."""
+    parser = argparse.ArgumentParser(
+        prog="pmtech", description="The PM technical interview course: bank, progress, chart."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("validate", help="check the question bank")
+    p.add_argument("directory", nargs="?", help="bank folder (default: the course's bank)")
+    p.set_defaults(func=cmd_validate)
+
+    store_help = f"progress file (default: {default_home() / 'progress.db'}; PMTECH_HOME moves it)"
+    p = sub.add_parser("progress", help="show where your knowledge runs out")
+    p.add_argument("--learner", help="learner name (default: PMTECH_LEARNER or login name)")
+    p.add_argument("--store", help=store_help)
+    p.add_argument("--png", help="where to write the chart (default: next to the store)")
+    p.add_argument("--no-png", action="store_true", help="print the table only")
+    p.set_defaults(func=cmd_progress)
+
+    p = sub.add_parser("export", help="export your attempts to JSON for an instructor")
+    p.add_argument("file")
+    p.add_argument("--learner")
+    p.add_argument("--all", action="store_true", help="every learner in the store")
+    p.add_argument("--store", help=store_help)
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("import", help="import attempts from an exported JSON file")
+    p.add_argument("file")
+    p.add_argument("--store", help=store_help)
+    p.set_defaults(func=cmd_import)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; known errors print a clear message and return 1 or 2."""
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (BankError, StoreError) as exc:
+        print(f"pmtech {args.command}: {exc}", file=sys.stderr)
+        return 2

@@ -1,0 +1,364 @@
+"""Self-quiz widgets: render questions with ipywidgets and record every check.
+
+The widgets hold no grading logic: :func:`pmtech.answers.check_answer` judges a response and
+:class:`pmtech.progress.ProgressStore` keeps it. Feedback always says in words whether an
+answer was right (colour only repeats it), shows the explanation, and offers hints in tiers.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+import ipywidgets as w
+
+from pmtech.answers import (
+    AnswerFormatError,
+    Outcome,
+    check_answer,
+    describe_answer,
+    explain_pass_mark,
+)
+from pmtech.bank import LEVEL_NAMES, Bank, Question, load_bank, questions_by_ids
+from pmtech.progress import Attempt, ProgressStore, default_learner
+
+_STORE: dict[str, ProgressStore] = {}
+
+_FEEDBACK = {
+    Outcome.CORRECT: ("✔", "Correct.", "#1b5e20", "#e8f5e9"),
+    Outcome.INCORRECT: ("✘", "Not quite.", "#b71c1c", "#ffebee"),
+    Outcome.NOT_ATTEMPTED: ("○", "Not attempted.", "#37474f", "#eceff1"),
+}
+_BLANK_NUDGE = {
+    "choice": "Pick an option, then press Check.",
+    "multi": "Tick every option that applies, then press Check.",
+    "number": "Type a number, then press Check.",
+    "order": "Move the items into order with ↑ and ↓, then press Check.",
+    "explain": "Write your answer in the box first; then compare it with the model answer.",
+}
+
+
+def default_store() -> ProgressStore:
+    """The progress store at the default location, opened once per process."""
+    from pmtech.progress import default_home
+
+    key = str(default_home())
+    if key not in _STORE:
+        _STORE[key] = ProgressStore()
+    return _STORE[key]
+
+
+def markdown_to_html(text: str) -> str:
+    """A tiny, safe Markdown subset for question text: paragraphs, lists, **bold**,
+    *italic* and `code`. Everything else is escaped."""
+    out, items = [], []
+
+    def inline(s: str) -> str:
+        s = html.escape(s)
+        s = re.sub(r"`([^`]+)`", r"<code>\1</code>", s)
+        s = re.sub(r"\*\*([^*]+)\*\*", r"<b>\1</b>", s)
+        return re.sub(r"(?<![\w*])\*([^*\s][^*]*)\*(?!\w)", r"<i>\1</i>", s)
+
+    def flush_list() -> None:
+        if items:
+            out.append("<ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>")
+            items.clear()
+
+    for block in re.split(r"\n\s*\n", text.strip()):
+        lines = block.splitlines()
+        if all(re.match(r"\s*[-*] ", ln) for ln in lines):
+            items.extend(inline(re.sub(r"^\s*[-*] ", "", ln)) for ln in lines)
+            flush_list()
+        else:
+            flush_list()
+            out.append("<p>" + "<br>".join(inline(ln) for ln in lines) + "</p>")
+    return "".join(out)
+
+
+class QuestionWidget:
+    """One question as a widget: input, Check, hints, feedback. ``widget`` is what displays.
+
+    ``check()`` is what the Check button calls; tests call it directly after setting the
+    input's value. Each check is recorded in the store as one attempt.
+    """
+
+    def __init__(
+        self,
+        question: Question,
+        store: ProgressStore,
+        learner: str | None = None,
+        source: str = "quiz",
+        number: int | None = None,
+    ):
+        self.question = question
+        self.store = store
+        self.learner = learner or default_learner()
+        self.source = source
+        self.hints_shown = 0
+        self.checks = 0
+        self.last_outcome: Outcome | None = None
+        q = question
+        label = f"Question {number}: " if number else ""
+        self.header = w.HTML(
+            f"<div class='pmtech-q-head'><b>{label}</b>"
+            f"<span>{html.escape(q.topic)} · level {q.level} ({LEVEL_NAMES[q.level]})</span>"
+            "</div>"
+        )
+        self.prompt = w.HTML(markdown_to_html(q.prompt))
+        self.input = self._build_input()
+        self.check_button = w.Button(
+            description="Show model answer" if q.kind == "explain" else "Check",
+            button_style="primary",
+            tooltip="Check your answer and record it",
+        )
+        self.check_button.on_click(lambda _: self.check())
+        self.hint_button = w.Button(description=self._hint_label(), tooltip="Show a hint")
+        self.hint_button.on_click(lambda _: self.show_hint())
+        self.hint_box = w.HTML()
+        self.feedback = w.HTML()
+        self.status = w.HTML()
+        self.review = w.VBox()  # explain: model answer and self-rating
+        buttons = w.HBox([self.check_button, self.hint_button])
+        self.widget = w.VBox(
+            [self.header, self.prompt, self.input, buttons, self.hint_box, self.review,
+             self.feedback, self.status],
+            layout=w.Layout(border="1px solid #b0bec5", padding="8px", margin="0 0 12px 0"),
+        )
+        self.widget.add_class("pmtech-question")
+        self._restore_last()
+
+    # -- inputs ---------------------------------------------------------------------------
+    def _build_input(self) -> w.Widget:
+        q = self.question
+        if q.kind == "choice":
+            self.choice = w.RadioButtons(
+                options=[(opt, i) for i, opt in enumerate(q.options)],
+                value=None,
+                layout=w.Layout(width="auto"),
+            )
+            return self.choice
+        if q.kind == "multi":
+            self.boxes = [
+                w.Checkbox(value=False, description=opt, indent=False,
+                           layout=w.Layout(width="auto"))
+                for opt in q.options
+            ]
+            return w.VBox(self.boxes)
+        if q.kind == "number":
+            self.number = w.Text(placeholder="type a number, e.g. 1200 or 1.2k")
+            unit = w.Label(q.unit) if q.unit else w.Label("")
+            return w.HBox([self.number, unit])
+        if q.kind == "order":
+            self.order = list(range(len(q.options)))
+            self.moved = False
+            self.order_rows = []
+            for pos in range(len(q.options)):
+                text = w.HTML()
+                up = w.Button(description="↑", tooltip="Move up", layout=w.Layout(width="36px"))
+                down = w.Button(description="↓", tooltip="Move down",
+                                layout=w.Layout(width="36px"))
+                up.on_click(lambda _, p=pos: self.move(p, -1))
+                down.on_click(lambda _, p=pos: self.move(p, +1))
+                self.order_rows.append((text, up, down))
+            self._render_order()
+            return w.VBox([w.HBox([up, down, text]) for text, up, down in self.order_rows])
+        self.text = w.Textarea(
+            placeholder="Write your answer as you would say it in the interview…",
+            layout=w.Layout(width="100%", height="120px"),
+        )
+        return self.text
+
+    def move(self, position: int, step: int) -> None:
+        """Order questions: move the item at ``position`` up (-1) or down (+1)."""
+        target = position + step
+        if 0 <= target < len(self.order):
+            self.order[position], self.order[target] = self.order[target], self.order[position]
+            self.moved = True
+            self._render_order()
+
+    def _render_order(self) -> None:
+        for pos, (text, up, down) in enumerate(self.order_rows):
+            option = html.escape(self.question.options[self.order[pos]])
+            text.value = f"<span>{pos + 1}. {option}</span>"
+            up.disabled = pos == 0
+            down.disabled = pos == len(self.order) - 1
+
+    def response(self):
+        """The learner's current response, in the form ``check_answer`` takes."""
+        kind = self.question.kind
+        if kind == "choice":
+            return self.choice.value
+        if kind == "multi":
+            return [i for i, box in enumerate(self.boxes) if box.value]
+        if kind == "number":
+            return self.number.value
+        if kind == "order":
+            return list(self.order) if self.moved else None
+        covered = [i for i, box in enumerate(getattr(self, "rubric_boxes", [])) if box.value]
+        return {"text": self.text.value, "covered": covered}
+
+    def set_response(self, value) -> None:
+        """Put a response into the input (used to restore a saved answer, and by tests)."""
+        kind = self.question.kind
+        if kind == "choice":
+            self.choice.value = value
+        elif kind == "multi":
+            for i, box in enumerate(self.boxes):
+                box.value = i in set(value or ())
+        elif kind == "number":
+            self.number.value = "" if value is None else str(value)
+        elif kind == "order":
+            if value is not None:
+                self.order = list(value)
+                self.moved = True
+                self._render_order()
+        else:
+            self.text.value = (value or {}).get("text", "") if isinstance(value, dict) else ""
+
+    # -- actions --------------------------------------------------------------------------
+    def _hint_label(self) -> str:
+        total = len(self.question.hints)
+        if self.hints_shown >= total:
+            return "No more hints"
+        return f"Hint {self.hints_shown + 1} of {total}"
+
+    def show_hint(self) -> None:
+        """Reveal the next hint tier (hints used are recorded with the next check)."""
+        hints = self.question.hints
+        if self.hints_shown < len(hints):
+            self.hints_shown += 1
+            shown = "".join(
+                f"<div><b>Hint {i + 1}:</b>{markdown_to_html(h)}</div>"
+                for i, h in enumerate(hints[: self.hints_shown])
+            )
+            self.hint_box.value = f"<div class='pmtech-hint'>{shown}</div>"
+        self.hint_button.description = self._hint_label()
+        self.hint_button.disabled = self.hints_shown >= len(hints)
+
+    def check(self) -> Outcome | None:
+        """Judge the current response, record it and show feedback.
+
+        For explain questions the first press shows the model answer and the rubric; the
+        outcome is recorded when the learner submits the self-rating.
+        """
+        q = self.question
+        if q.kind == "explain" and self.text.value.strip():
+            self._show_review()
+            return None
+        try:
+            outcome = check_answer(q, self.response())
+        except AnswerFormatError as exc:
+            self._show_feedback(None, f"Could not read your answer: {exc}")
+            return None
+        return self._record(outcome)
+
+    def _show_review(self) -> None:
+        q = self.question
+        self.rubric_boxes = [
+            w.Checkbox(value=False, description=point, indent=False,
+                       layout=w.Layout(width="auto"))
+            for point in q.rubric
+        ]
+        self.rate_button = w.Button(description="Record my self-rating", button_style="info")
+        self.rate_button.on_click(lambda _: self.rate())
+        needed = explain_pass_mark(q)
+        self.review.children = [
+            w.HTML(f"<p><b>Model answer</b></p>{markdown_to_html(q.answer)}"
+                   "<p><b>Tick each point your own answer made</b> "
+                   f"(at least {needed} of {len(q.rubric)} counts as correct):</p>"),
+            *self.rubric_boxes,
+            self.rate_button,
+        ]
+
+    def rate(self) -> Outcome:
+        """Explain questions: record the self-rating against the rubric."""
+        return self._record(check_answer(self.question, self.response()))
+
+    def _record(self, outcome: Outcome) -> Outcome:
+        q = self.question
+        answered = outcome is not Outcome.NOT_ATTEMPTED
+        self.store.record(
+            Attempt(
+                learner=self.learner,
+                question_id=q.id,
+                topic=q.topic,
+                level=q.level,
+                outcome=outcome.value,
+                answer=self.response(),
+                hints_used=self.hints_shown,
+                source=self.source,
+                retry=answered and self.checks > 0,
+            )
+        )
+        if answered:
+            self.checks += 1
+        self.last_outcome = outcome
+        self._show_feedback(outcome)
+        return outcome
+
+    def _show_feedback(self, outcome: Outcome | None, message: str = "") -> None:
+        q = self.question
+        if outcome is None:
+            icon, word, fg, bg = "!", "Check your input.", "#4e342e", "#fff3e0"
+            body = f"<p>{html.escape(message)}</p>"
+        else:
+            icon, word, fg, bg = _FEEDBACK[outcome]
+            if outcome is Outcome.NOT_ATTEMPTED:
+                body = f"<p>{_BLANK_NUDGE[q.kind]} Nothing was counted against you.</p>"
+            else:
+                answer = "" if q.kind == "explain" else (
+                    f"<p><b>Answer:</b> {html.escape(describe_answer(q))}</p>")
+                body = (
+                    f"{answer}<p><b>Why:</b></p>{markdown_to_html(q.explanation)}"
+                    f"<p class='pmtech-source'><b>Source:</b> {html.escape(q.source)}</p>"
+                )
+        self.feedback.value = (
+            f"<div class='pmtech-feedback' role='status' style='border-left:4px solid {fg};"
+            f"background:{bg};padding:4px 8px'><p style='color:{fg}'><b>{icon} {word}</b></p>"
+            f"{body}</div>"
+        )
+
+    def _restore_last(self) -> None:
+        last = self.store.latest(self.learner, self.question.id)
+        if last is None or last.outcome == Outcome.NOT_ATTEMPTED.value:
+            return
+        try:
+            self.set_response(last.answer)
+        except Exception:  # noqa: BLE001 - an old answer that no longer fits: show it blank
+            return
+        when = last.created_at.strftime("%Y-%m-%d %H:%M UTC")
+        self.status.value = (
+            f"<p class='pmtech-last'><i>Your last answer ({when}) was "
+            f"<b>{last.outcome.replace('_', ' ')}</b>. It is saved; check again any time.</i></p>"
+        )
+
+
+class Quiz:
+    """Several questions shown together; displays as one widget."""
+
+    def __init__(self, items: list[QuestionWidget], title: str = ""):
+        self.items = items
+        children = [w.HTML(f"<h3>{html.escape(title)}</h3>")] if title else []
+        self.widget = w.VBox(children + [item.widget for item in items])
+
+    def _repr_mimebundle_(self, **kwargs):
+        return self.widget._repr_mimebundle_(**kwargs)
+
+
+def quiz(
+    ids: list[str] | str,
+    title: str = "",
+    store: ProgressStore | None = None,
+    learner: str | None = None,
+    bank: Bank | None = None,
+    source: str = "quiz",
+) -> Quiz:
+    """A quiz of the questions with these ids (or one id), recorded in the learner's store."""
+    bank = bank or load_bank()
+    ids = [ids] if isinstance(ids, str) else list(ids)
+    store = store or default_store()
+    items = [
+        QuestionWidget(q, store, learner, source=source, number=n)
+        for n, q in enumerate(questions_by_ids(bank, ids), 1)
+    ]
+    return Quiz(items, title)

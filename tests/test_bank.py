@@ -1,0 +1,120 @@
+"""Does the bank loader accept good questions and name file, id and field for every bad one?"""
+
+from __future__ import annotations
+
+import pytest
+
+from pmtech.bank import BankError, load_bank, validate_bank
+from pmtech.cli import main
+
+from .conftest import sample_question
+
+
+def problems_for(bank_dir, questions, name="depth.yaml"):
+    _, problems = validate_bank(bank_dir({name: questions}))
+    return problems
+
+
+def test_valid_question_loads(bank_dir):
+    bank, problems = validate_bank(bank_dir({"depth.yaml": [sample_question()]}))
+    assert problems == []
+    q = bank["databases-1-what-is-index"]
+    assert (q.topic, q.area, q.level, q.kind, q.answer) == ("databases", "depth", 1, "choice", 0)
+    assert q.hints == ("Think of a book's index.", "It is about finding, not storing.")
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "words"),
+    [
+        ({"source": None}, "source", "is missing"),
+        ({"explanation": None}, "explanation", "is missing"),
+        ({"topic": "astrology"}, "topic", "'astrology' is not a topic of area 'depth'"),
+        ({"topic": "specs", "id": "specs-1-x"}, "topic", "belongs to area 'engineers'"),
+        ({"level": 7, "id": "databases-7-x"}, "level", "must be a whole number 1-5, got 7"),
+        ({"level": "two"}, "level", "got 'two'"),
+        ({"answer": 3}, "answer", "must be an option index 0-2, got 3"),
+        ({"answer": -1}, "answer", "got -1"),
+        ({"kind": "essay"}, "kind", "must be one of"),
+        ({"id": "databases-2-wrong-level"}, "id", "must start with 'databases-1-'"),
+        ({"id": "Bad Id"}, "id", "lower-case words"),
+        ({"explaination": "typo"}, "explaination", "not a known field"),
+        ({"options": ["only one"]}, "options", "at least two options"),
+        ({"options": ["same", "same"]}, "options", "two options are the same"),
+        ({"hint": []}, "hint", "list of non-empty texts"),
+        ({"prompt": "   "}, "prompt", "non-empty text"),
+        ({"tolerance": {"relative": 0.1}}, "tolerance", "only number questions"),
+        ({"kind": "multi", "answer": [0, 0]}, "answer", "distinct option indices"),
+        ({"kind": "multi", "answer": []}, "answer", "non-empty list"),
+        ({"kind": "order", "answer": [0, 1, 2]}, "answer", "list the options scrambled"),
+        ({"kind": "order", "answer": [2, 0]}, "answer", "every option index 0-2 once"),
+        ({"kind": "number", "options": None, "answer": "lots", "tolerance": {"relative": 0.1}},
+         "answer", "must be a number"),
+        ({"kind": "number", "options": None, "answer": 10}, "tolerance", "needs {relative"),
+        ({"kind": "number", "options": None, "answer": 10, "tolerance": {"relative": 2}},
+         "tolerance", "use relative (0 < r < 1) or factor (f > 1)"),
+        ({"kind": "explain", "options": None, "answer": "model"}, "rubric", "at least two"),
+        ({"kind": "explain", "options": None, "answer": "", "rubric": ["a", "b"]},
+         "answer", "model answer"),
+    ],
+)
+def test_each_bad_field_is_named(bank_dir, overrides, field, words):
+    """Does every kind of mistake give one problem naming file, question and field?"""
+    problems = problems_for(bank_dir, [sample_question(**overrides)])
+    assert problems, "the bad question was accepted"
+    matching = [p for p in problems if p.field == field]
+    assert matching, [str(p) for p in problems]
+    text = str(matching[0])
+    assert text.startswith("depth.yaml: question ")
+    assert f"field {field!r}" in text
+    assert words in text
+
+
+def test_duplicate_id_names_both_places(bank_dir):
+    problems = problems_for(bank_dir, [sample_question(), sample_question()])
+    assert [p.field for p in problems] == ["id"]
+    assert "duplicate id" in str(problems[0])
+
+
+def test_bad_yaml_gives_line_and_column_not_a_traceback(bank_dir):
+    problems = problems_for(bank_dir, "- id: a\n  prompt: [unclosed\n  level: 1\n")
+    assert len(problems) == 1
+    assert str(problems[0]).startswith("depth.yaml: is not valid YAML at line")
+
+
+def test_key_given_twice_is_reported(bank_dir):
+    text = "- id: databases-1-a\n  level: 1\n  level: 2\n"
+    problems = problems_for(bank_dir, text)
+    assert "'level' is given twice" in str(problems[0])
+
+
+def test_file_not_named_after_an_area(bank_dir):
+    problems = problems_for(bank_dir, [sample_question()], name="misc.yaml")
+    assert "is not named after an area" in str(problems[0])
+
+
+def test_entry_that_is_not_a_mapping(bank_dir):
+    problems = problems_for(bank_dir, ["just a string"])
+    assert "entry 1 is not a mapping" in str(problems[0])
+
+
+def test_load_bank_raises_with_every_problem(bank_dir):
+    folder = bank_dir({"depth.yaml": [sample_question(level=9), sample_question(id="x", source=None)]})
+    with pytest.raises(BankError) as err:
+        load_bank(folder)
+    assert len(err.value.problems) >= 3
+    assert "problem(s)" in str(err.value)
+
+
+def test_cli_validate_reports_problems_and_exit_code(bank_dir, capsys):
+    folder = bank_dir({"depth.yaml": [sample_question(answer=5)]})
+    assert main(["validate", str(folder)]) == 1
+    err = capsys.readouterr().err
+    assert "depth.yaml: question 'databases-1-what-is-index': field 'answer'" in err
+    assert "Traceback" not in err
+
+
+def test_course_bank_is_valid():
+    """Does the bank shipped with the course validate?"""
+    bank, problems = validate_bank()
+    assert problems == [], "\n".join(map(str, problems))
+    assert len(bank.questions) >= 40
