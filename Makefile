@@ -1,0 +1,43 @@
+# The course's commands. Each target creates .venv on first use; nothing is installed globally.
+#   make lab     open the course in JupyterLab
+#   make test    lint, validate the bank, run the whole test suite
+#   make bench   run the benchmarks and print their figures
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+# jupyter refuses to start as root unless told; containers often run as root.
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
+.PHONY: lab test bench lint clean-venv
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.runtime: requirements.txt pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt -e .
+	touch $@
+
+$(VENV)/.test: requirements-test.txt $(VENV)/.runtime
+	$(BIN)/pip install --quiet -r requirements-test.txt
+	touch $@
+
+lab: $(VENV)/.runtime
+	$(BIN)/jupyter lab $(ROOT_FLAG) notebooks/00-start-here.ipynb
+
+lint: $(VENV)/.test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: $(VENV)/.test
+	bash scripts/ensure-chromium.sh
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pmtech validate
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+bench: $(VENV)/.test
+	$(BIN)/python benchmarks/run_all.py
+
+clean-venv:
+	rm -rf $(VENV)
