@@ -249,7 +249,9 @@ def _validate_question(raw: dict, area: Area, fname: str) -> tuple[Question | No
 
     for key in raw:
         if key not in _REQUIRED and key not in _OPTIONAL:
-            bad(str(key), "is not a known field (typo?); known: " + ", ".join(_REQUIRED + _OPTIONAL))
+            bad(
+                str(key), "is not a known field (typo?); known: " + ", ".join(_REQUIRED + _OPTIONAL)
+            )
     for key in _REQUIRED:
         if key not in raw or raw[key] is None:
             bad(key, "is missing")
@@ -367,7 +369,7 @@ def _validate_tolerance(tol, answer, bad) -> tuple[str, float] | None:
     if not isinstance(tol, dict) or len(tol) != 1:
         bad("tolerance", "a number question needs {relative: r} (0 < r < 1) or {factor: f} (f > 1)")
         return None
-    (mode, value), = tol.items()
+    ((mode, value),) = tol.items()
     if isinstance(value, bool) or not isinstance(value, int | float):
         bad("tolerance", f"{mode} must be a number, got {value!r}")
         return None
@@ -396,8 +398,11 @@ def validate_bank(directory: Path | str | None = None) -> tuple[Bank, list[Probl
         area = area_ids.get(path.stem)
         if area is None:
             problems.append(
-                Problem(path.name, f"is not named after an area; expected one of: "
-                        f"{', '.join(f'{a}.yaml' for a in area_ids)}")
+                Problem(
+                    path.name,
+                    f"is not named after an area; expected one of: "
+                    f"{', '.join(f'{a}.yaml' for a in area_ids)}",
+                )
             )
             continue
         data = _read_yaml(path, problems)
@@ -414,8 +419,13 @@ def validate_bank(directory: Path | str | None = None) -> tuple[Bank, list[Probl
             for p in probs:
                 if p.field == "topic" and raw.get("topic") in all_topics:
                     other = all_topics[raw["topic"]]
-                    p = Problem(p.file, f"topic {raw['topic']!r} belongs to area {other!r}; "
-                                f"move the question to {other}.yaml", p.question_id, p.field)
+                    p = Problem(
+                        p.file,
+                        f"topic {raw['topic']!r} belongs to area {other!r}; "
+                        f"move the question to {other}.yaml",
+                        p.question_id,
+                        p.field,
+                    )
                 problems.append(p)
             if question is None:
                 continue

@@ -21,8 +21,12 @@ STYLE = {
     Status.FAILED: ("✗", "#c62828"),
     Status.UNKNOWN: ("?", "#e0e0e0"),
 }
-_TEXT_ON = {Status.HELD: "white", Status.SHAKY: "black", Status.FAILED: "white",
-            Status.UNKNOWN: "#424242"}
+_TEXT_ON = {
+    Status.HELD: "white",
+    Status.SHAKY: "black",
+    Status.FAILED: "white",
+    Status.UNKNOWN: "#424242",
+}
 
 
 def learner_edges(
@@ -53,9 +57,13 @@ def edge_table(edges: Mapping[str, TopicEdge], bank: Bank | None = None, learner
     rows = _rows(edges, bank)
     width = max([len(title) for _, title, _ in rows] + [24]) + 2
     legend = " · ".join(f"L{lv} {name}" for lv, name in LEVEL_NAMES.items())
-    out = [f"Knowledge edge{' of ' + learner if learner else ''}", legend,
-           "Cell: status and points/questions counted. Edge: highest level with every level "
-           "up to it held.", ""]
+    out = [
+        f"Knowledge edge{' of ' + learner if learner else ''}",
+        legend,
+        "Cell: status and points/questions counted. Edge: highest level with every level "
+        "up to it held.",
+        "",
+    ]
     head = "".join(f"{'L' + str(lv):<12}" for lv in LEVELS)
     out.append(f"{'topic':<{width}}{head}edge  bar")
     current = object()
@@ -75,9 +83,7 @@ def edge_table(edges: Mapping[str, TopicEdge], bank: Bank | None = None, learner
     return "\n".join(out)
 
 
-def draw_learner_chart(
-    edges: Mapping[str, TopicEdge], bank: Bank | None = None, learner: str = ""
-):
+def draw_learner_chart(edges: Mapping[str, TopicEdge], bank: Bank | None = None, learner: str = ""):
     """A matplotlib Figure: topics as rows, levels as columns, the edge and each area's bar."""
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
@@ -93,26 +99,53 @@ def draw_learner_chart(
     for y, (area, _, edge) in enumerate(rows):
         for result in edge.levels:
             symbol, colour = STYLE[result.status]
-            ax.add_patch(Rectangle((result.level - 1, y), 1, 1, facecolor=colour,
-                                   edgecolor="white", linewidth=2))
+            ax.add_patch(
+                Rectangle(
+                    (result.level - 1, y), 1, 1, facecolor=colour, edgecolor="white", linewidth=2
+                )
+            )
             label = f"{symbol} {result.status.value}"
             if result.counted:
                 label += f"  {result.points:g}/{result.counted}"
-            ax.text(result.level - 0.5, y + 0.5, label, ha="center", va="center",
-                    fontsize=8.5, color=_TEXT_ON[result.status])
-        ax.plot([edge.edge, edge.edge], [y + 0.06, y + 0.94], color="black", linewidth=3.5,
-                solid_capstyle="butt")
+            ax.text(
+                result.level - 0.5,
+                y + 0.5,
+                label,
+                ha="center",
+                va="center",
+                fontsize=8.5,
+                color=_TEXT_ON[result.status],
+            )
+        ax.plot(
+            [edge.edge, edge.edge],
+            [y + 0.06, y + 0.94],
+            color="black",
+            linewidth=3.5,
+            solid_capstyle="butt",
+        )
         if area is not None:
-            ax.plot([area.bar, area.bar], [y, y + 1], color="#1565c0", linewidth=2,
-                    linestyle=(0, (3, 2)))
+            ax.plot(
+                [area.bar, area.bar],
+                [y, y + 1],
+                color="#1565c0",
+                linewidth=2,
+                linestyle=(0, (3, 2)),
+            )
     # Area separators and labels.
     y = 0
     for area in bank.areas:
         count = sum(1 for a, _, _ in rows if a is area)
         if count:
             ax.axhline(y, color="#455a64", linewidth=1)
-            ax.text(5.05, y + count / 2, f"{area.title}\nbar: level {area.bar}", va="center",
-                    ha="left", fontsize=8.5, color="#1565c0")
+            ax.text(
+                5.05,
+                y + count / 2,
+                f"{area.title}\nbar: level {area.bar}",
+                va="center",
+                ha="left",
+                fontsize=8.5,
+                color="#1565c0",
+            )
             y += count
     ax.set_yticks([i + 0.5 for i in range(len(rows))])
     ax.set_yticklabels([f"{title}  (edge {e.edge})" for _, title, e in rows], fontsize=9)
@@ -125,8 +158,14 @@ def draw_learner_chart(
     handles = [Patch(facecolor=STYLE[s][1], label=f"{STYLE[s][0]} {s.value}") for s in Status]
     handles += [
         Line2D([0], [0], color="black", linewidth=3.5, label="edge: knowledge runs out after"),
-        Line2D([0], [0], color="#1565c0", linewidth=2, linestyle=(0, (3, 2)),
-               label="interview bar of the area"),
+        Line2D(
+            [0],
+            [0],
+            color="#1565c0",
+            linewidth=2,
+            linestyle=(0, (3, 2)),
+            label="interview bar of the area",
+        ),
     ]
     fig.legend(handles=handles, loc="outside lower center", ncol=6, fontsize=8.5, frameon=False)
     title = "Where your knowledge runs out" + (f": {learner}" if learner else "")
@@ -158,12 +197,23 @@ def draw_cohort_chart(
     fig = Figure(figsize=(max(6, 1 + 0.5 * len(topics)), height), layout="constrained")
     ax = fig.add_subplot()
     cmap = ListedColormap(["#b71c1c", "#ef6c00", "#fbc02d", "#9ccc65", "#43a047", "#1b5e20"])
-    image = ax.imshow(grid, aspect="auto", cmap=cmap,
-                      norm=BoundaryNorm(np.arange(-0.5, 6.5), cmap.N), interpolation="nearest")
+    image = ax.imshow(
+        grid,
+        aspect="auto",
+        cmap=cmap,
+        norm=BoundaryNorm(np.arange(-0.5, 6.5), cmap.N),
+        interpolation="nearest",
+    )
     below = np.argwhere(grid < bars[None, :])
     if len(below):
-        ax.scatter(below[:, 1], below[:, 0], s=6 if len(learners) > 60 else 14, c="black",
-                   marker="o", label="below the interview bar")
+        ax.scatter(
+            below[:, 1],
+            below[:, 0],
+            s=6 if len(learners) > 60 else 14,
+            c="black",
+            marker="o",
+            label="below the interview bar",
+        )
         ax.legend(loc="upper right", bbox_to_anchor=(1, -0.02), fontsize=8, frameon=False)
     ax.set_xticks(range(len(topics)))
     ax.set_xticklabels([t.title for t in topics], rotation=40, ha="right", fontsize=8)

@@ -60,6 +60,17 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sync_quiz_text(args: argparse.Namespace) -> int:
+    """Rewrite the text copy above every quiz cell from the bank (authors run this)."""
+    from pmtech.quiztext import sync_notebook
+
+    paths = args.notebooks or sorted(Path("notebooks").glob("*.ipynb"))
+    stale = [p for p in paths if sync_notebook(p, write=not args.check)]
+    for p in stale:
+        print(f"{'out of date' if args.check else 'updated'}: {p}")
+    return 1 if args.check and stale else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``pmtech`` command."""
     parser = argparse.ArgumentParser(
@@ -90,6 +101,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file")
     p.add_argument("--store", help=store_help)
     p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("sync-quiz-text", help="refresh the text copy above each quiz cell")
+    p.add_argument("notebooks", nargs="*", type=Path, help="default: notebooks/*.ipynb")
+    p.add_argument("--check", action="store_true", help="only report notebooks out of date")
+    p.set_defaults(func=cmd_sync_quiz_text)
     return parser
 
 

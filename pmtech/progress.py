@@ -102,6 +102,7 @@ class Attempt:
 
 def _check_attempt_fields(data: dict, where: str) -> Attempt:
     """Build an Attempt from a dict (an import), raising StoreError naming the bad field."""
+
     def need(key, test, what):
         if key not in data:
             raise StoreError(f"{where}: field {key!r} is missing")
@@ -119,7 +120,9 @@ def _check_attempt_fields(data: dict, where: str) -> Attempt:
     try:
         created_at = datetime.fromisoformat(created)
     except ValueError:
-        raise StoreError(f"{where}: field 'created_at' is not an ISO 8601 time: {created!r}")
+        raise StoreError(
+            f"{where}: field 'created_at' is not an ISO 8601 time: {created!r}"
+        ) from None
     if created_at.tzinfo is None:
         created_at = created_at.replace(tzinfo=timezone.utc)
     return Attempt(
@@ -291,9 +294,7 @@ class ProgressStore:
         return added
 
     # -- reading --------------------------------------------------------------------------
-    def attempts(
-        self, learner: str | None = None, question_id: str | None = None
-    ) -> list[Attempt]:
+    def attempts(self, learner: str | None = None, question_id: str | None = None) -> list[Attempt]:
         """Attempts in the order they were made, optionally for one learner or question."""
         sql = (
             "SELECT learner, question_id, topic, level, outcome, answer, hints_used, source, "
@@ -375,10 +376,14 @@ class ProgressStore:
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise StoreError(f"{path} is not valid JSON: {exc}") from exc
         if not isinstance(payload, dict) or payload.get("format") != EXPORT_FORMAT:
-            raise StoreError(f"{path} is not a pmtech attempts export (no format {EXPORT_FORMAT!r})")
+            raise StoreError(
+                f"{path} is not a pmtech attempts export (no format {EXPORT_FORMAT!r})"
+            )
         if not isinstance(payload.get("version"), int) or payload["version"] > SCHEMA_VERSION:
-            raise StoreError(f"{path} has export version {payload.get('version')!r}; "
-                             f"this pmtech reads version {SCHEMA_VERSION} or older")
+            raise StoreError(
+                f"{path} has export version {payload.get('version')!r}; "
+                f"this pmtech reads version {SCHEMA_VERSION} or older"
+            )
         entries = payload.get("attempts")
         if not isinstance(entries, list):
             raise StoreError(f"{path}: field 'attempts' must be a list")

@@ -120,8 +120,16 @@ class QuestionWidget:
         self.review = w.VBox()  # explain: model answer and self-rating
         buttons = w.HBox([self.check_button, self.hint_button])
         self.widget = w.VBox(
-            [self.header, self.prompt, self.input, buttons, self.hint_box, self.review,
-             self.feedback, self.status],
+            [
+                self.header,
+                self.prompt,
+                self.input,
+                buttons,
+                self.hint_box,
+                self.review,
+                self.feedback,
+                self.status,
+            ],
             layout=w.Layout(border="1px solid #b0bec5", padding="8px", margin="0 0 12px 0"),
         )
         self.widget.add_class("pmtech-question")
@@ -139,8 +147,9 @@ class QuestionWidget:
             return self.choice
         if q.kind == "multi":
             self.boxes = [
-                w.Checkbox(value=False, description=opt, indent=False,
-                           layout=w.Layout(width="auto"))
+                w.Checkbox(
+                    value=False, description=opt, indent=False, layout=w.Layout(width="auto")
+                )
                 for opt in q.options
             ]
             return w.VBox(self.boxes)
@@ -155,8 +164,7 @@ class QuestionWidget:
             for pos in range(len(q.options)):
                 text = w.HTML()
                 up = w.Button(description="↑", tooltip="Move up", layout=w.Layout(width="36px"))
-                down = w.Button(description="↓", tooltip="Move down",
-                                layout=w.Layout(width="36px"))
+                down = w.Button(description="↓", tooltip="Move down", layout=w.Layout(width="36px"))
                 up.on_click(lambda _, p=pos: self.move(p, -1))
                 down.on_click(lambda _, p=pos: self.move(p, +1))
                 self.order_rows.append((text, up, down))
@@ -255,17 +263,18 @@ class QuestionWidget:
     def _show_review(self) -> None:
         q = self.question
         self.rubric_boxes = [
-            w.Checkbox(value=False, description=point, indent=False,
-                       layout=w.Layout(width="auto"))
+            w.Checkbox(value=False, description=point, indent=False, layout=w.Layout(width="auto"))
             for point in q.rubric
         ]
         self.rate_button = w.Button(description="Record my self-rating", button_style="info")
         self.rate_button.on_click(lambda _: self.rate())
         needed = explain_pass_mark(q)
         self.review.children = [
-            w.HTML(f"<p><b>Model answer</b></p>{markdown_to_html(q.answer)}"
-                   "<p><b>Tick each point your own answer made</b> "
-                   f"(at least {needed} of {len(q.rubric)} counts as correct):</p>"),
+            w.HTML(
+                f"<p><b>Model answer</b></p>{markdown_to_html(q.answer)}"
+                "<p><b>Tick each point your own answer made</b> "
+                f"(at least {needed} of {len(q.rubric)} counts as correct):</p>"
+            ),
             *self.rubric_boxes,
             self.rate_button,
         ]
@@ -306,8 +315,11 @@ class QuestionWidget:
             if outcome is Outcome.NOT_ATTEMPTED:
                 body = f"<p>{_BLANK_NUDGE[q.kind]} Nothing was counted against you.</p>"
             else:
-                answer = "" if q.kind == "explain" else (
-                    f"<p><b>Answer:</b> {html.escape(describe_answer(q))}</p>")
+                answer = (
+                    ""
+                    if q.kind == "explain"
+                    else (f"<p><b>Answer:</b> {html.escape(describe_answer(q))}</p>")
+                )
                 body = (
                     f"{answer}<p><b>Why:</b></p>{markdown_to_html(q.explanation)}"
                     f"<p class='pmtech-source'><b>Source:</b> {html.escape(q.source)}</p>"

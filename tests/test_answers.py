@@ -9,8 +9,18 @@ from pmtech.bank import Question
 
 
 def make(kind, answer, **extra) -> Question:
-    base = dict(id=f"databases-1-{kind}", topic="databases", area="depth", level=1, kind=kind,
-                prompt="p", answer=answer, explanation="e", hints=("h",), source="s")
+    base = dict(
+        id=f"databases-1-{kind}",
+        topic="databases",
+        area="depth",
+        level=1,
+        kind=kind,
+        prompt="p",
+        answer=answer,
+        explanation="e",
+        hints=("h",),
+        source="s",
+    )
     base.update(extra)
     return Question(**base)
 
@@ -31,8 +41,12 @@ EXPLAIN = make("explain", "model", rubric=("p1", "p2", "p3", "p4"))
         (NUMBER, "  ", "9.5", "8.9"),
         (ESTIMATE, "", "200", "2,500"),
         (ORDER, None, [0, 1, 2], [2, 0, 1]),
-        (EXPLAIN, {"text": " ", "covered": [0, 1, 2]}, {"text": "x", "covered": [0, 1]},
-         {"text": "x", "covered": [0, 1, 3]}),
+        (
+            EXPLAIN,
+            {"text": " ", "covered": [0, 1, 2]},
+            {"text": "x", "covered": [0, 1]},
+            {"text": "x", "covered": [0, 1, 3]},
+        ),
     ],
 )
 def test_three_outcomes_per_kind(question, blank, wrong, right):
@@ -56,8 +70,19 @@ def test_factor_band_edges():
 
 @pytest.mark.parametrize(
     ("text", "value"),
-    [("1,200", 1200), ("1.2k", 1200), ("2 million", 2e6), ("1e6", 1e6), ("99.9%", 99.9),
-     ("-3", -3), (".5", 0.5), ("3B", 3e9), (42, 42.0), ("", None), (None, None)],
+    [
+        ("1,200", 1200),
+        ("1.2k", 1200),
+        ("2 million", 2e6),
+        ("1e6", 1e6),
+        ("99.9%", 99.9),
+        ("-3", -3),
+        (".5", 0.5),
+        ("3B", 3e9),
+        (42, 42.0),
+        ("", None),
+        (None, None),
+    ],
 )
 def test_parse_number(text, value):
     assert parse_number(text) == value

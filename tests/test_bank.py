@@ -47,14 +47,23 @@ def test_valid_question_loads(bank_dir):
         ({"kind": "multi", "answer": []}, "answer", "non-empty list"),
         ({"kind": "order", "answer": [0, 1, 2]}, "answer", "list the options scrambled"),
         ({"kind": "order", "answer": [2, 0]}, "answer", "every option index 0-2 once"),
-        ({"kind": "number", "options": None, "answer": "lots", "tolerance": {"relative": 0.1}},
-         "answer", "must be a number"),
+        (
+            {"kind": "number", "options": None, "answer": "lots", "tolerance": {"relative": 0.1}},
+            "answer",
+            "must be a number",
+        ),
         ({"kind": "number", "options": None, "answer": 10}, "tolerance", "needs {relative"),
-        ({"kind": "number", "options": None, "answer": 10, "tolerance": {"relative": 2}},
-         "tolerance", "use relative (0 < r < 1) or factor (f > 1)"),
+        (
+            {"kind": "number", "options": None, "answer": 10, "tolerance": {"relative": 2}},
+            "tolerance",
+            "use relative (0 < r < 1) or factor (f > 1)",
+        ),
         ({"kind": "explain", "options": None, "answer": "model"}, "rubric", "at least two"),
-        ({"kind": "explain", "options": None, "answer": "", "rubric": ["a", "b"]},
-         "answer", "model answer"),
+        (
+            {"kind": "explain", "options": None, "answer": "", "rubric": ["a", "b"]},
+            "answer",
+            "model answer",
+        ),
     ],
 )
 def test_each_bad_field_is_named(bank_dir, overrides, field, words):
@@ -98,7 +107,9 @@ def test_entry_that_is_not_a_mapping(bank_dir):
 
 
 def test_load_bank_raises_with_every_problem(bank_dir):
-    folder = bank_dir({"depth.yaml": [sample_question(level=9), sample_question(id="x", source=None)]})
+    folder = bank_dir(
+        {"depth.yaml": [sample_question(level=9), sample_question(id="x", source=None)]}
+    )
     with pytest.raises(BankError) as err:
         load_bank(folder)
     assert len(err.value.problems) >= 3

@@ -58,7 +58,11 @@ def test_edge_is_highest_level_with_all_below_held():
     attempts += correct_at(5, 2, 40)  # held at 5 does not lift the edge past a shaky 4
     e = topic_edges(attempts)["databases"]
     assert [r.status for r in e.levels] == [
-        Status.HELD, Status.HELD, Status.HELD, Status.SHAKY, Status.HELD,
+        Status.HELD,
+        Status.HELD,
+        Status.HELD,
+        Status.SHAKY,
+        Status.HELD,
     ]
     assert e.edge == 3
     assert e.runs_out_at == 4

@@ -17,8 +17,16 @@ from pmtech.progress import (
 
 
 def attempt(i=0, learner="ana", **kw):
-    base = dict(learner=learner, question_id=f"web-1-q{i}", topic="web", level=1,
-                outcome="correct", answer={"choice": i}, hints_used=0, source="quiz")
+    base = dict(
+        learner=learner,
+        question_id=f"web-1-q{i}",
+        topic="web",
+        level=1,
+        outcome="correct",
+        answer={"choice": i},
+        hints_used=0,
+        source="quiz",
+    )
     base.update(kw)
     return Attempt(**base)
 
@@ -31,8 +39,9 @@ def test_default_location_follows_pmtech_home(private_home):
 
 def test_record_and_read_back_every_field(tmp_path):
     store = ProgressStore(tmp_path / "p.db")
-    a = attempt(3, outcome="incorrect", hints_used=2, source="diagnostic", retry=True,
-                answer=[2, 0, 1])
+    a = attempt(
+        3, outcome="incorrect", hints_used=2, source="diagnostic", retry=True, answer=[2, 0, 1]
+    )
     store.record(a)
     (b,) = ProgressStore(tmp_path / "p.db").attempts()
     assert b == a
@@ -171,8 +180,9 @@ def test_bad_entry_names_its_field_and_writes_nothing(tmp_path):
     good = attempt(1).to_json()
     bad = dict(attempt(2).to_json(), outcome="brilliant")
     path = tmp_path / "in.json"
-    path.write_text(json.dumps({"format": "pmtech-attempts", "version": 1,
-                                "attempts": [good, bad]}))
+    path.write_text(
+        json.dumps({"format": "pmtech-attempts", "version": 1, "attempts": [good, bad]})
+    )
     store = ProgressStore(tmp_path / "p.db")
     with pytest.raises(StoreError, match="attempt 2: field 'outcome'"):
         store.import_json(path)

@@ -10,10 +10,18 @@ from pmtech.quiz import QuestionWidget, markdown_to_html, quiz
 
 
 def make(kind, answer, **extra) -> Question:
-    base = dict(id=f"web-2-{kind}", topic="web", area="depth", level=2, kind=kind,
-                prompt=f"A **{kind}** question?", answer=answer,
-                explanation="Because of `reasons`.", hints=("first nudge", "second nudge"),
-                source="RFC 9110")
+    base = dict(
+        id=f"web-2-{kind}",
+        topic="web",
+        area="depth",
+        level=2,
+        kind=kind,
+        prompt=f"A **{kind}** question?",
+        answer=answer,
+        explanation="Because of `reasons`.",
+        hints=("first nudge", "second nudge"),
+        source="RFC 9110",
+    )
     base.update(extra)
     return Question(**base)
 
@@ -37,7 +45,7 @@ def answer_widget(qw: QuestionWidget, kind: str, right: bool) -> None:
     if kind == "choice":
         qw.choice.value = 1 if right else 0
     elif kind == "multi":
-        for i in ((0, 2) if right else (1,)):
+        for i in (0, 2) if right else (1,):
             qw.boxes[i].value = True
     elif kind == "number":
         qw.number.value = "105" if right else "150"

@@ -1,0 +1,165 @@
+"""Do the quiz widgets really render and record in JupyterLab, in a real (headless) browser?
+
+Starts JupyterLab on a free loopback port with a private PMTECH_HOME, opens
+00-start-here.ipynb in Debian's Chromium driven by Playwright, runs every cell, answers the
+first question, presses Check, reads the feedback on the page and finds the attempt in SQLite.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from pmtech.bank import load_bank
+from pmtech.quiztext import quiz_ids
+
+from .conftest import REPO
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ARTIFACTS = REPO / "tests" / "artifacts"
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+if not CHROMIUM.exists():
+    if os.environ.get("CI"):
+        pytest.fail("CI must install Debian's chromium (apt-get install chromium)", pytrace=False)
+    pytest.skip("Debian's chromium is not installed", allow_module_level=True)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def lab(tmp_path):
+    """A JupyterLab server on loopback serving a copy of notebooks/, with its own settings."""
+    root = tmp_path / "course"
+    shutil.copytree(REPO / "notebooks", root)
+    home = tmp_path / "pmtech-home"
+    settings = tmp_path / "lab-settings" / "@jupyterlab" / "apputils-extension"
+    settings.mkdir(parents=True)
+    (settings / "notification.jupyterlab-settings").write_text(
+        json.dumps({"fetchNews": "false", "checkForUpdates": False})
+    )
+    port, token = free_port(), secrets.token_hex(16)
+    env = dict(
+        os.environ,
+        PMTECH_HOME=str(home),
+        PMTECH_LEARNER="browser-learner",
+        JUPYTER_CONFIG_DIR=str(tmp_path / "jupyter-config"),
+        JUPYTER_RUNTIME_DIR=str(tmp_path / "jupyter-runtime"),
+    )
+    log = (tmp_path / "lab.log").open("w")
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "jupyterlab",
+            "--no-browser",
+            "--allow-root",
+            "--ServerApp.ip=127.0.0.1",
+            f"--ServerApp.port={port}",
+            f"--IdentityProvider.token={token}",
+            f"--ServerApp.root_dir={root}",
+            f"--LabApp.user_settings_dir={tmp_path / 'lab-settings'}",
+            f"--LabApp.workspaces_dir={tmp_path / 'lab-workspaces'}",
+        ],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while True:
+        try:
+            urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2)
+            break
+        except OSError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                server.kill()
+                pytest.fail("JupyterLab did not start:\n" + (tmp_path / "lab.log").read_text())
+            time.sleep(0.5)
+    yield {"base": base, "token": token, "store": home / "progress.db"}
+    server.terminate()
+    try:
+        server.wait(20)
+    except subprocess.TimeoutExpired:
+        server.kill()
+    log.close()
+
+
+def first_quiz_question():
+    """The first question of the notebook's first quiz cell, from the notebook itself."""
+    import nbformat
+
+    nb = nbformat.read(REPO / "notebooks" / "00-start-here.ipynb", as_version=4)
+    for cell in nb.cells:
+        ids = quiz_ids(cell.source) if cell.cell_type == "code" else None
+        if ids:
+            return load_bank()[ids[0]]
+    raise AssertionError("00-start-here.ipynb has no quiz cell")
+
+
+def test_answer_a_quiz_question_in_jupyterlab(lab):
+    from playwright.sync_api import expect, sync_playwright
+
+    question = first_quiz_question()
+    assert question.kind == "choice", "the browser test answers a choice question"
+    right = question.options[question.answer]
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        try:
+            page.goto(f"{lab['base']}/lab/tree/00-start-here.ipynb?token={lab['token']}")
+            page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
+            expect(
+                page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']")
+            ).to_have_count(1, timeout=90_000)
+            page.get_by_role("menuitem", name="Run", exact=True).click()
+            page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+            first = page.locator(".pmtech-question").first
+            first.wait_for(timeout=120_000)
+            first.get_by_role("radio", name=right, exact=True).check()
+            first.get_by_role("button", name="Check", exact=True).click()
+            feedback = first.locator(".pmtech-feedback")
+            expect(feedback).to_contain_text("Correct.", timeout=30_000)
+            expect(feedback).to_contain_text("Why:")
+            # The chart cell ran too: an image is on the page.
+            expect(page.locator(".jp-OutputArea-output img").first).to_be_visible(timeout=60_000)
+            first.scroll_into_view_if_needed()
+            page.screenshot(path=str(ARTIFACTS / "browser-quiz.png"))
+        finally:
+            browser.close()
+    deadline = time.monotonic() + 10
+    rows = []
+    while time.monotonic() < deadline and not rows:
+        conn = sqlite3.connect(lab["store"])
+        rows = conn.execute(
+            "SELECT learner, outcome, source FROM attempts WHERE question_id = ?",
+            (question.id,),
+        ).fetchall()
+        conn.close()
+        time.sleep(0.2)
+    assert rows == [("browser-learner", "correct", "quiz")]
