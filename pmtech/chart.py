@@ -55,30 +55,29 @@ def edge_table(edges: Mapping[str, TopicEdge], bank: Bank | None = None, learner
     """The chart's data as plain text: per topic, each level's status and the edge."""
     bank = bank or load_bank()
     rows = _rows(edges, bank)
-    width = max([len(title) for _, title, _ in rows] + [24]) + 2
+    width = max([len(title) for _, title, _ in rows] + [20]) + 4
+    cell = 16
     legend = " · ".join(f"L{lv} {name}" for lv, name in LEVEL_NAMES.items())
     out = [
         f"Knowledge edge{' of ' + learner if learner else ''}",
         legend,
-        "Cell: status and points/questions counted. Edge: highest level with every level "
-        "up to it held.",
+        "Each cell: status, then points / questions counted. "
+        "Edge: the highest level with every level up to it held.",
         "",
+        f"{'topic':<{width}}" + "".join(f"{'L' + str(lv):<{cell}}" for lv in LEVELS) + "edge  bar",
     ]
-    head = "".join(f"{'L' + str(lv):<12}" for lv in LEVELS)
-    out.append(f"{'topic':<{width}}{head}edge  bar")
     current = object()
     for area, title, edge in rows:
         if area is not current:
             current = area
-            name = f"{area.title} (interview bar: level {area.bar})" if area else "Other topics"
-            out.append(name)
+            out.append(f"{area.title} (interview bar: level {area.bar})" if area else "Other")
         cells = ""
         for result in edge.levels:
-            mark = STYLE[result.status][0]
             count = f"{result.points:g}/{result.counted}" if result.counted else ""
-            cells += f"{mark} {result.status.value:<7}{count:<3}"[:11].ljust(12)
+            text = f"{STYLE[result.status][0]} {result.status.value:<8}{count}"
+            cells += f"{text:<{cell}}"
         bar = area.bar if area else "-"
-        below = "  ← below the bar" if area and edge.edge < area.bar else ""
+        below = "  <- below the bar" if area and edge.edge < area.bar else ""
         out.append(f"  {title:<{width - 2}}{cells}{edge.edge:<6}{bar}{below}")
     return "\n".join(out)
 
@@ -116,8 +115,10 @@ def draw_learner_chart(edges: Mapping[str, TopicEdge], bank: Bank | None = None,
                 fontsize=8.5,
                 color=_TEXT_ON[result.status],
             )
+        # The edge sits just left of its boundary and the bar just right, so both stay
+        # visible when they coincide.
         ax.plot(
-            [edge.edge, edge.edge],
+            [edge.edge - 0.03, edge.edge - 0.03],
             [y + 0.06, y + 0.94],
             color="black",
             linewidth=3.5,
@@ -125,7 +126,7 @@ def draw_learner_chart(edges: Mapping[str, TopicEdge], bank: Bank | None = None,
         )
         if area is not None:
             ax.plot(
-                [area.bar, area.bar],
+                [area.bar + 0.03, area.bar + 0.03],
                 [y, y + 1],
                 color="#1565c0",
                 linewidth=2,
@@ -157,7 +158,13 @@ def draw_learner_chart(edges: Mapping[str, TopicEdge], bank: Bank | None = None,
         spine.set_visible(False)
     handles = [Patch(facecolor=STYLE[s][1], label=f"{STYLE[s][0]} {s.value}") for s in Status]
     handles += [
-        Line2D([0], [0], color="black", linewidth=3.5, label="edge: knowledge runs out after"),
+        Line2D(
+            [0],
+            [0],
+            color="black",
+            linewidth=3.5,
+            label="your edge (knowledge runs out to its right)",
+        ),
         Line2D(
             [0],
             [0],
