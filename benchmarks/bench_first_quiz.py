@@ -25,7 +25,8 @@ import time
 t0 = time.perf_counter()
 import pmtech
 from pmtech.bank import load_bank
-q = pmtech.quiz(list(load_bank().questions)[:5], title="first quiz")
+from pmtech.quiz import quiz
+q = quiz(list(load_bank().questions)[:5], title="first quiz")
 bundle = q._repr_mimebundle_()
 assert "application/vnd.jupyter.widget-view+json" in bundle
 elapsed = time.perf_counter() - t0

@@ -1,18 +1,14 @@
 """pmtech: the support package of the PM technical interview course.
 
-``from pmtech import quiz, show_progress`` is all a notebook needs. Heavy modules
-(matplotlib, nbgrader) load only when a function that uses them is called.
+Notebooks use ``from pmtech.quiz import quiz`` and ``from pmtech.chart import show_progress``.
+Heavy modules (matplotlib, nbgrader) load only when a function that uses them is called.
 """
 
 __version__ = "0.1.0"
-__all__ = ["quiz", "show_progress", "load_bank", "ProgressStore"]
+__all__ = ["show_progress", "load_bank", "ProgressStore"]
 
 
 def __getattr__(name):
-    if name == "quiz":
-        from pmtech.quiz import quiz
-
-        return quiz
     if name == "show_progress":
         from pmtech.chart import show_progress
 

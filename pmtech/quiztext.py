@@ -48,7 +48,8 @@ def quiz_markdown(ids: list[str], bank: Bank) -> str:
     ]
     for n, q in enumerate(questions_by_ids(bank, ids), 1):
         prompt = " ".join(q.prompt.split())
-        lines.append(f"{n}. *{q.topic}, level {q.level} ({LEVEL_NAMES[q.level]})*: {prompt}")
+        topic = bank.topic(q.topic).title
+        lines.append(f"{n}. *{topic}, level {q.level} ({LEVEL_NAMES[q.level]})*: {prompt}")
         if q.kind in ("choice", "multi", "order"):
             verb = {"choice": "pick one", "multi": "pick all that apply", "order": "put in order"}[
                 q.kind
