@@ -24,6 +24,24 @@ from pmtech.progress import Attempt, ProgressStore, default_learner
 
 _STORE: dict[str, ProgressStore] = {}
 
+# ipywidgets lays option labels out on one fixed-height line; question options are sentences,
+# so let them wrap and grow instead of overlapping. Scoped to the quiz's own class.
+_CSS = """<style>
+.pmtech-question .widget-radio-box label,
+.pmtech-question .widget-checkbox label {
+  height: auto; min-height: var(--jp-widgets-inline-height); white-space: normal;
+  line-height: 1.4; display: flex; align-items: flex-start; margin: 2px 0; overflow: visible;
+}
+.pmtech-question .widget-radio-box input, .pmtech-question .widget-checkbox input {
+  flex: none; order: -1; margin: 3px 8px 0 0;
+}
+.pmtech-question .widget-checkbox label { align-items: center; }
+.pmtech-question .widget-checkbox input { margin-top: 0; }
+.pmtech-question .widget-checkbox { height: auto; width: auto; }
+.pmtech-question .widget-html-content { line-height: 1.45; }
+.pmtech-question .pmtech-order .widget-html-content { white-space: normal; }
+</style>"""
+
 _FEEDBACK = {
     Outcome.CORRECT: ("✔", "Correct.", "#1b5e20", "#e8f5e9"),
     Outcome.INCORRECT: ("✘", "Not quite.", "#b71c1c", "#ffebee"),
@@ -89,6 +107,7 @@ class QuestionWidget:
         learner: str | None = None,
         source: str = "quiz",
         number: int | None = None,
+        topic_title: str = "",
     ):
         self.question = question
         self.store = store
@@ -101,7 +120,8 @@ class QuestionWidget:
         label = f"Question {number}: " if number else ""
         self.header = w.HTML(
             f"<div class='pmtech-q-head'><b>{label}</b>"
-            f"<span>{html.escape(q.topic)} · level {q.level} ({LEVEL_NAMES[q.level]})</span>"
+            f"<span>{html.escape(topic_title or q.topic)} · level {q.level} "
+            f"({LEVEL_NAMES[q.level]})</span>"
             "</div>"
         )
         self.prompt = w.HTML(markdown_to_html(q.prompt))
@@ -121,6 +141,7 @@ class QuestionWidget:
         buttons = w.HBox([self.check_button, self.hint_button])
         self.widget = w.VBox(
             [
+                w.HTML(_CSS),
                 self.header,
                 self.prompt,
                 self.input,
@@ -169,7 +190,9 @@ class QuestionWidget:
                 down.on_click(lambda _, p=pos: self.move(p, +1))
                 self.order_rows.append((text, up, down))
             self._render_order()
-            return w.VBox([w.HBox([up, down, text]) for text, up, down in self.order_rows])
+            rows = w.VBox([w.HBox([up, down, text]) for text, up, down in self.order_rows])
+            rows.add_class("pmtech-order")
+            return rows
         self.text = w.Textarea(
             placeholder="Write your answer as you would say it in the interview…",
             layout=w.Layout(width="100%", height="120px"),
@@ -370,7 +393,9 @@ def quiz(
     ids = [ids] if isinstance(ids, str) else list(ids)
     store = store or default_store()
     items = [
-        QuestionWidget(q, store, learner, source=source, number=n)
+        QuestionWidget(
+            q, store, learner, source=source, number=n, topic_title=bank.topic(q.topic).title
+        )
         for n, q in enumerate(questions_by_ids(bank, ids), 1)
     ]
     return Quiz(items, title)

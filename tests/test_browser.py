@@ -150,6 +150,9 @@ def test_answer_a_quiz_question_in_jupyterlab(lab):
             expect(page.locator(".jp-OutputArea-output img").first).to_be_visible(timeout=60_000)
             first.scroll_into_view_if_needed()
             page.screenshot(path=str(ARTIFACTS / "browser-quiz.png"))
+        except Exception:
+            page.screenshot(path=str(ARTIFACTS / "browser-failure.png"), full_page=True)
+            raise
         finally:
             browser.close()
     deadline = time.monotonic() + 10
