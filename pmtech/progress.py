@@ -20,6 +20,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+from pmtech.paths import default_home
+
 SCHEMA_VERSION = 1
 EXPORT_FORMAT = "pmtech-attempts"
 OUTCOMES = ("not_attempted", "incorrect", "correct")
@@ -52,12 +54,6 @@ class StoreError(Exception):
 
 class StoreRecoveredWarning(UserWarning):
     """A damaged progress file was moved aside and a fresh one started."""
-
-
-def default_home() -> Path:
-    """The course's data folder: ``$PMTECH_HOME`` or ``~/.pmtech``."""
-    env = os.environ.get("PMTECH_HOME")
-    return Path(env).expanduser() if env else Path.home() / ".pmtech"
 
 
 def default_learner() -> str:

@@ -118,13 +118,14 @@ class QuestionWidget:
         self.last_outcome: Outcome | None = None
         q = question
         label = f"Question {number}: " if number else ""
-        self.header = w.HTML(
+        # Every widget is a comm-backed object; shared layouts and merged HTML keep a quiz
+        # cheap to render (each Layout or Style instance is one more object in the kernel).
+        self._auto = w.Layout(width="auto")
+        self.prompt = w.HTML(
             f"<div class='pmtech-q-head'><b>{label}</b>"
             f"<span>{html.escape(topic_title or q.topic)} · level {q.level} "
-            f"({LEVEL_NAMES[q.level]})</span>"
-            "</div>"
+            f"({LEVEL_NAMES[q.level]})</span></div>{markdown_to_html(q.prompt)}"
         )
-        self.prompt = w.HTML(markdown_to_html(q.prompt))
         self.input = self._build_input()
         self.check_button = w.Button(
             description="Show model answer" if q.kind == "explain" else "Check",
@@ -136,21 +137,10 @@ class QuestionWidget:
         self.hint_button.on_click(lambda _: self.show_hint())
         self.hint_box = w.HTML()
         self.feedback = w.HTML()
-        self.status = w.HTML()
-        self.review = w.VBox()  # explain: model answer and self-rating
+        self.review: w.VBox | None = None  # explain: model answer and self-rating, on demand
         buttons = w.HBox([self.check_button, self.hint_button])
         self.widget = w.VBox(
-            [
-                w.HTML(_CSS),
-                self.header,
-                self.prompt,
-                self.input,
-                buttons,
-                self.hint_box,
-                self.review,
-                self.feedback,
-                self.status,
-            ],
+            [self.prompt, self.input, buttons, self.hint_box, self.feedback],
             layout=w.Layout(border="1px solid #b0bec5", padding="8px", margin="0 0 12px 0"),
         )
         self.widget.add_class("pmtech-question")
@@ -163,14 +153,12 @@ class QuestionWidget:
             self.choice = w.RadioButtons(
                 options=[(opt, i) for i, opt in enumerate(q.options)],
                 value=None,
-                layout=w.Layout(width="auto"),
+                layout=self._auto,
             )
             return self.choice
         if q.kind == "multi":
             self.boxes = [
-                w.Checkbox(
-                    value=False, description=opt, indent=False, layout=w.Layout(width="auto")
-                )
+                w.Checkbox(value=False, description=opt, indent=False, layout=self._auto)
                 for opt in q.options
             ]
             return w.VBox(self.boxes)
@@ -182,15 +170,18 @@ class QuestionWidget:
             self.order = list(range(len(q.options)))
             self.moved = False
             self.order_rows = []
+            arrow = w.Layout(width="36px")
             for pos in range(len(q.options)):
-                text = w.HTML()
-                up = w.Button(description="↑", tooltip="Move up", layout=w.Layout(width="36px"))
-                down = w.Button(description="↓", tooltip="Move down", layout=w.Layout(width="36px"))
+                text = w.HTML(layout=self._auto)
+                up = w.Button(description="↑", tooltip="Move up", layout=arrow)
+                down = w.Button(description="↓", tooltip="Move down", layout=arrow)
                 up.on_click(lambda _, p=pos: self.move(p, -1))
                 down.on_click(lambda _, p=pos: self.move(p, +1))
                 self.order_rows.append((text, up, down))
             self._render_order()
-            rows = w.VBox([w.HBox([up, down, text]) for text, up, down in self.order_rows])
+            rows = w.VBox(
+                [w.HBox([up, down, text], layout=self._auto) for text, up, down in self.order_rows]
+            )
             rows.add_class("pmtech-order")
             return rows
         self.text = w.Textarea(
@@ -286,12 +277,15 @@ class QuestionWidget:
     def _show_review(self) -> None:
         q = self.question
         self.rubric_boxes = [
-            w.Checkbox(value=False, description=point, indent=False, layout=w.Layout(width="auto"))
+            w.Checkbox(value=False, description=point, indent=False, layout=self._auto)
             for point in q.rubric
         ]
         self.rate_button = w.Button(description="Record my self-rating", button_style="info")
         self.rate_button.on_click(lambda _: self.rate())
         needed = explain_pass_mark(q)
+        if self.review is None:
+            self.review = w.VBox()
+            self.widget.children = (*self.widget.children[:-1], self.review, self.feedback)
         self.review.children = [
             w.HTML(
                 f"<p><b>Model answer</b></p>{markdown_to_html(q.answer)}"
@@ -362,7 +356,7 @@ class QuestionWidget:
         except Exception:  # noqa: BLE001 - an old answer that no longer fits: show it blank
             return
         when = last.created_at.strftime("%Y-%m-%d %H:%M UTC")
-        self.status.value = (
+        self.feedback.value = (
             f"<p class='pmtech-last'><i>Your last answer ({when}) was "
             f"<b>{last.outcome.replace('_', ' ')}</b>. It is saved; check again any time.</i></p>"
         )
@@ -373,7 +367,8 @@ class Quiz:
 
     def __init__(self, items: list[QuestionWidget], title: str = ""):
         self.items = items
-        children = [w.HTML(f"<h3>{html.escape(title)}</h3>")] if title else []
+        heading = f"<h3>{html.escape(title)}</h3>" if title else ""
+        children = [w.HTML(_CSS + heading)]
         self.widget = w.VBox(children + [item.widget for item in items])
 
     def _repr_mimebundle_(self, **kwargs):

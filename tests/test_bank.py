@@ -129,3 +129,46 @@ def test_course_bank_is_valid():
     bank, problems = validate_bank()
     assert problems == [], "\n".join(map(str, problems))
     assert len(bank.questions) >= 40
+
+
+def test_cached_bank_equals_a_fresh_validation(private_home):
+    """Does the on-disk cache give back exactly the validated bank?"""
+    from pmtech import bank as bank_module
+
+    bank_module._CACHE.clear()
+    first = load_bank()  # validates and writes the cache
+    cached = list((private_home / "cache").glob("bank-*.json"))
+    assert len(cached) == 1
+    bank_module._CACHE.clear()
+    again = load_bank()  # read from the cache
+    fresh, problems = validate_bank()
+    assert problems == []
+    assert again == fresh == first
+    assert (
+        again["databases-1-what-is-an-index"].options
+        == fresh["databases-1-what-is-an-index"].options
+    )
+
+
+def test_corrupt_cache_is_ignored_and_rebuilt(private_home):
+    from pmtech import bank as bank_module
+
+    bank_module._CACHE.clear()
+    load_bank()
+    (cache,) = (private_home / "cache").glob("bank-*.json")
+    cache.write_text("{broken")
+    bank_module._CACHE.clear()
+    assert len(load_bank().questions) >= 40
+    assert cache.read_text().startswith("{")
+    assert '"questions"' in cache.read_text()
+
+
+def test_a_changed_bank_file_is_validated_again(bank_dir, private_home):
+    folder = bank_dir({"depth.yaml": [sample_question()]})
+    assert list(load_bank(folder).questions) == ["databases-1-what-is-index"]
+    from pmtech import bank as bank_module
+
+    bank_module._CACHE.clear()
+    (folder / "depth.yaml").write_text("- just: wrong\n")
+    with pytest.raises(BankError):
+        load_bank(folder)

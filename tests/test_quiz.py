@@ -140,9 +140,19 @@ def test_saved_answer_is_restored_in_a_new_widget(store):
     first.check_button.click()
     again = QuestionWidget(QUESTIONS["multi"], store, learner="ana")
     assert [b.value for b in again.boxes] == [True, False, True]
-    assert "was <b>correct</b>" in again.status.value
+    assert "was <b>correct</b>" in again.feedback.value
     again.check_button.click()
     assert store.attempts("ana")[-1].retry is False  # a new sitting is fresh evidence
+
+
+def test_model_answer_shown_once_however_often_pressed(store):
+    qw = QuestionWidget(QUESTIONS["explain"], store, learner="ana")
+    qw.text.value = "my answer"
+    qw.check_button.click()
+    qw.check_button.click()
+    assert list(qw.widget.children).count(qw.review) == 1
+    assert "The model answer." in qw.review.children[0].value
+    assert store.attempts("ana") == []  # nothing recorded until the self-rating
 
 
 def test_order_buttons_stop_at_the_ends(store):
