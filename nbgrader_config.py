@@ -1,9 +1,12 @@
 """nbgrader configuration of the course (instructors: run nbgrader commands from this folder)."""
 
+import os
+
 c = get_config()  # noqa: F821 - provided by nbgrader when it loads this file
 
 c.CourseDirectory.course_id = "pm-technical-interview"
-c.CourseDirectory.root = "."
+# The course folder is the folder of this file, wherever nbgrader is run from inside it.
+c.CourseDirectory.root = os.path.dirname(os.path.abspath(__file__))
 c.CourseDirectory.source_directory = "source"
 c.CourseDirectory.release_directory = "release"
 c.CourseDirectory.submitted_directory = "submitted"
