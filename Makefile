@@ -2,13 +2,14 @@
 #   make lab     open the course in JupyterLab
 #   make test    lint, validate the bank, run the whole test suite
 #   make bench   run the benchmarks and print their figures
+#   make release regenerate release/ from source/ with nbgrader (instructors)
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 # jupyter refuses to start as root unless told; containers often run as root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: lab test bench lint clean-venv
+.PHONY: lab test bench lint release clean-venv
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +36,9 @@ test: $(VENV)/.test
 	$(BIN)/ruff format --check .
 	$(BIN)/pmtech validate
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+release: $(VENV)/.runtime
+	$(BIN)/python -m pmtech.release .
 
 bench: $(VENV)/.test
 	$(BIN)/python benchmarks/run_all.py

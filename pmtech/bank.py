@@ -527,6 +527,19 @@ def load_bank(directory: Path | str | None = None) -> Bank:
     return bank
 
 
+def topic_level(item_id: str, bank: Bank) -> tuple[str, int] | None:
+    """The (topic, level) an id such as ``apis-4-pagination`` names, or None.
+
+    Question ids and nbgrader grade_ids share the form ``<topic>-<level>-<slug>``; topics
+    may contain hyphens, so the longest known topic that fits wins.
+    """
+    for topic in sorted((t.id for t in bank.topics()), key=len, reverse=True):
+        head, _, rest = item_id.partition(f"{topic}-")
+        if head == "" and rest[:1].isdigit() and rest[1:2] == "-" and int(rest[0]) in LEVELS:
+            return topic, int(rest[0])
+    return None
+
+
 def questions_by_ids(bank: Bank, ids: Iterable[str]) -> list[Question]:
     """Look up several ids at once, naming every unknown one in a single KeyError."""
     ids = list(ids)

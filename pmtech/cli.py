@@ -8,6 +8,7 @@ from pathlib import Path
 
 from pmtech.bank import BankError, validate_bank
 from pmtech.progress import ProgressStore, StoreError, default_home, default_learner
+from pmtech.selfstudy import AssignmentError
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -71,6 +72,40 @@ def cmd_sync_quiz_text(args: argparse.Namespace) -> int:
     return 1 if args.check and stale else 0
 
 
+def cmd_start(args: argparse.Namespace) -> int:
+    """Copy an assignment into assignments/ (keeping any work already there)."""
+    from pmtech.selfstudy import start_assignment
+
+    result = start_assignment(args.assignment)
+    print(f"Working copy: {result.folder}")
+    if result.copied:
+        print(f"  copied: {', '.join(result.copied)}")
+    if result.kept:
+        print(f"  kept your existing files: {', '.join(result.kept)}")
+    print("Open it in JupyterLab, answer, then run: pmtech check " + args.assignment)
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Run the visible tests of your working copy and record the results."""
+    from pmtech.selfstudy import check_assignment, format_report
+
+    store = ProgressStore(args.store)
+    results = check_assignment(args.assignment, store=store, learner=args.learner)
+    print(format_report(args.assignment, results))
+    print("\nRecorded in your progress; run `pmtech progress` to see your knowledge edge.")
+    return 0
+
+
+def cmd_assignments(args: argparse.Namespace) -> int:
+    """List the assignments of the course."""
+    from pmtech.selfstudy import course_root, list_assignments
+
+    for name in list_assignments(course_root()):
+        print(name)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``pmtech`` command."""
     parser = argparse.ArgumentParser(
@@ -102,6 +137,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--store", help=store_help)
     p.set_defaults(func=cmd_import)
 
+    p = sub.add_parser("assignments", help="list the course's assignments")
+    p.set_defaults(func=cmd_assignments)
+
+    p = sub.add_parser("start", help="copy an assignment into assignments/ to work on it")
+    p.add_argument("assignment")
+    p.set_defaults(func=cmd_start)
+
+    p = sub.add_parser("check", help="run an assignment's visible tests and record the result")
+    p.add_argument("assignment")
+    p.add_argument("--learner")
+    p.add_argument("--store", help=store_help)
+    p.set_defaults(func=cmd_check)
+
     p = sub.add_parser("sync-quiz-text", help="refresh the text copy above each quiz cell")
     p.add_argument("notebooks", nargs="*", type=Path, help="default: notebooks/*.ipynb")
     p.add_argument("--check", action="store_true", help="only report notebooks out of date")
@@ -114,6 +162,6 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (BankError, StoreError) as exc:
+    except (BankError, StoreError, AssignmentError) as exc:
         print(f"pmtech {args.command}: {exc}", file=sys.stderr)
         return 2

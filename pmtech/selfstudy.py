@@ -1,0 +1,235 @@
+"""Self-study with the nbgrader assignments: start a working copy, check it, record evidence.
+
+``start_assignment`` copies ``release/<name>/`` into ``assignments/<name>/`` and never
+overwrites a file that is already there. ``check_assignment`` runs a *copy* of the learner's
+notebooks top to bottom (the learner's files are never written), reads which visible test
+cells passed, and records one attempt per graded cell in the progress store as exercise
+evidence for the cell's topic and level (from its ``grade_id``).
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+from pmtech.bank import Bank, load_bank, topic_level
+from pmtech.progress import Attempt, ProgressStore, default_learner
+
+CELL_TIMEOUT_S = 60
+BLANK_WRITTEN = "YOUR ANSWER HERE"
+
+
+class AssignmentError(Exception):
+    """An assignment cannot be started or checked; the message says why."""
+
+
+def course_root(start: Path | str | None = None) -> Path:
+    """The course folder: the nearest folder at or above ``start`` with nbgrader_config.py."""
+    here = Path(start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / "nbgrader_config.py").exists() and (folder / "release").is_dir():
+            return folder
+    raise AssignmentError(
+        f"no course folder (with nbgrader_config.py and release/) at or above {here}; "
+        "run this from inside the course"
+    )
+
+
+def list_assignments(root: Path) -> list[str]:
+    """Assignment names available in ``release/``."""
+    return sorted(p.name for p in (root / "release").iterdir() if p.is_dir())
+
+
+def _release_dir(root: Path, name: str) -> Path:
+    folder = root / "release" / name
+    if not folder.is_dir():
+        known = ", ".join(list_assignments(root)) or "none"
+        raise AssignmentError(f"no assignment {name!r} in release/; available: {known}")
+    return folder
+
+
+@dataclass(frozen=True)
+class StartResult:
+    """Where the working copy is, and which files were copied or left alone."""
+
+    folder: Path
+    copied: list[str]
+    kept: list[str]
+
+
+def start_assignment(name: str, root: Path | None = None) -> StartResult:
+    """Copy an assignment into ``assignments/<name>/``; files already there are kept as they are."""
+    root = root or course_root()
+    source = _release_dir(root, name)
+    target = root / "assignments" / name
+    copied, kept = [], []
+    for path in sorted(source.rglob("*")):
+        if path.is_dir() or ".ipynb_checkpoints" in path.parts:
+            continue
+        rel = path.relative_to(source)
+        dest = target / rel
+        if dest.exists():
+            kept.append(str(rel))
+            continue
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, dest)
+        copied.append(str(rel))
+    return StartResult(target, copied, kept)
+
+
+def _nbgrader(cell) -> dict:
+    return cell.get("metadata", {}).get("nbgrader", {})
+
+
+def is_graded(cell) -> bool:
+    """A cell that carries points (a test cell, or a written answer)."""
+    return bool(_nbgrader(cell).get("grade"))
+
+
+def is_solution(cell) -> bool:
+    """A cell the learner writes in."""
+    return bool(_nbgrader(cell).get("solution"))
+
+
+@dataclass(frozen=True)
+class CellResult:
+    """The check of one graded cell."""
+
+    notebook: str
+    grade_id: str
+    points: float
+    outcome: str  # correct | incorrect | not_attempted | needs_grading
+    message: str = ""
+    written: bool = False  # a written answer, graded by an instructor
+
+
+def _error_text(cell) -> str:
+    for output in cell.get("outputs", []):
+        if output.get("output_type") == "error":
+            return f"{output.get('ename')}: {output.get('evalue')}"
+    return ""
+
+
+def _judge(nb, release_nb, notebook: str) -> list[CellResult]:
+    """The result of every graded cell of an executed notebook."""
+    released = {_nbgrader(c).get("grade_id"): c.source for c in release_nb.cells if is_solution(c)}
+    mine = {_nbgrader(c).get("grade_id"): c.source for c in nb.cells if is_solution(c)}
+    results = []
+    for cell in nb.cells:
+        if not is_graded(cell):
+            continue
+        meta = _nbgrader(cell)
+        grade_id, points = meta.get("grade_id", "?"), float(meta.get("points", 0))
+        if cell.cell_type == "markdown":
+            blank = cell.source.strip() in ("", BLANK_WRITTEN)
+            outcome = "not_attempted" if blank else "needs_grading"
+            results.append(CellResult(notebook, grade_id, points, outcome, "", written=True))
+            continue
+        answer_id = f"{grade_id}-answer"
+        if answer_id in released and mine.get(answer_id, "").strip() == released[answer_id].strip():
+            results.append(CellResult(notebook, grade_id, points, "not_attempted"))
+            continue
+        error = _error_text(cell)
+        results.append(
+            CellResult(notebook, grade_id, points, "incorrect" if error else "correct", error)
+        )
+    return results
+
+
+def _execute(path: Path, workdir: Path) -> nbformat.NotebookNode:
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(
+        nb,
+        timeout=CELL_TIMEOUT_S,
+        allow_errors=True,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(workdir)}},
+    )
+    client.execute()
+    return nb
+
+
+def check_assignment(
+    name: str,
+    root: Path | None = None,
+    store: ProgressStore | None = None,
+    learner: str | None = None,
+    bank: Bank | None = None,
+) -> list[CellResult]:
+    """Run the visible tests of the learner's working copy and record each graded cell.
+
+    Test cells that pass count as correct, failing ones as incorrect, and cells whose answer
+    was never changed as not attempted. Written answers are listed but not scored: an
+    instructor grades them.
+    """
+    root = root or course_root()
+    release = _release_dir(root, name)
+    work = root / "assignments" / name
+    notebooks = sorted(work.glob("*.ipynb"))
+    if not notebooks:
+        raise AssignmentError(
+            f"no notebooks in {work}; start the assignment first: pmtech start {name}"
+        )
+    bank = bank or load_bank()
+    store = store or ProgressStore()
+    learner = learner or default_learner()
+    results: list[CellResult] = []
+    with tempfile.TemporaryDirectory(prefix="pmtech-check-") as tmp:
+        scratch = Path(tmp) / name
+        shutil.copytree(work, scratch, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+        for path in notebooks:
+            release_path = release / path.name
+            if not release_path.exists():
+                continue  # a learner's own extra notebook
+            try:
+                executed = _execute(scratch / path.name, scratch)
+            except nbformat.reader.NotJSONError as exc:
+                raise AssignmentError(f"{path} is not a readable notebook: {exc}") from exc
+            release_nb = nbformat.read(release_path, as_version=4)
+            results.extend(_judge(executed, release_nb, path.name))
+    for r in results:
+        where = topic_level(r.grade_id, bank)
+        if where is None or r.written:
+            continue
+        topic, level = where
+        store.record(
+            Attempt(
+                learner=learner,
+                question_id=r.grade_id,
+                topic=topic,
+                level=level,
+                outcome=r.outcome,
+                answer={"assignment": name, "notebook": r.notebook, "message": r.message},
+                source="exercise",
+            )
+        )
+    return results
+
+
+def format_report(name: str, results: list[CellResult]) -> str:
+    """The check as a plain-text table with a points summary."""
+    words = {
+        "correct": "✓ passes the visible tests",
+        "incorrect": "✗ fails a visible test",
+        "not_attempted": "○ not attempted",
+        "needs_grading": "… written, graded by your instructor",
+    }
+    width = max([len(r.grade_id) for r in results] + [10])
+    lines = [f"Check of {name}", ""]
+    for r in results:
+        detail = f"  ({r.message})" if r.outcome == "incorrect" and r.message else ""
+        lines.append(f"  {r.grade_id:<{width}}  {r.points:>4g} pt  {words[r.outcome]}{detail}")
+    passing = sum(r.points for r in results if r.outcome == "correct")
+    total = sum(r.points for r in results if not r.written)
+    lines += [
+        "",
+        f"Visible tests pass on {passing:g} of {total:g} autograded points. "
+        "The grader runs more tests than you can see, so treat this as a lower bar.",
+    ]
+    return "\n".join(lines)
