@@ -7,7 +7,7 @@ never pay for it.
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 
 from pmtech.bank import LEVEL_NAMES, Bank, load_bank
@@ -267,12 +267,3 @@ def show_progress(
     if png:
         save_figure(fig, png)
     return edges
-
-
-def cohort_rows(edges_by_learner: Mapping[str, Mapping[str, TopicEdge]]) -> list[Sequence]:
-    """Learner, topic, edge rows (for a CSV next to the cohort chart)."""
-    return [
-        (learner, topic, edge.edge)
-        for learner in sorted(edges_by_learner)
-        for topic, edge in edges_by_learner[learner].items()
-    ]

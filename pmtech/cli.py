@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from pmtech.bank import BankError, validate_bank
+from pmtech.cohort import CohortError
 from pmtech.progress import ProgressStore, StoreError, default_home, default_learner
 from pmtech.selfstudy import AssignmentError
 
@@ -106,6 +107,32 @@ def cmd_assignments(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_cohort(args: argparse.Namespace) -> int:
+    """Draw where each learner's knowledge runs out, and write the same numbers as CSV."""
+    from pmtech.bank import load_bank
+    from pmtech.chart import draw_cohort_chart, save_figure
+    from pmtech.cohort import cohort_edges, write_cohort_csv
+
+    gradebook = args.gradebook
+    if gradebook is None and not args.logs:
+        gradebook = "gradebook.db"
+    bank = load_bank()
+    edges = cohort_edges(gradebook, args.logs, bank)
+    out = Path(args.out)
+    csv_path = write_cohort_csv(edges, out / "cohort.csv", bank)
+    png_path = save_figure(draw_cohort_chart(edges, bank), out / "cohort.png")
+    below = sum(
+        1
+        for per_topic in edges.values()
+        for t, e in per_topic.items()
+        if e.edge < bank.area_of(t).bar
+    )
+    cells = sum(len(v) for v in edges.values())
+    print(f"{len(edges)} learners; {below} of {cells} learner-topic edges are below the bar.")
+    print(f"Chart: {png_path}\nTable: {csv_path}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``pmtech`` command."""
     parser = argparse.ArgumentParser(
@@ -150,6 +177,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--store", help=store_help)
     p.set_defaults(func=cmd_check)
 
+    p = sub.add_parser("cohort", help="instructors: where each learner's knowledge runs out")
+    p.add_argument("--gradebook", help="nbgrader gradebook (default: gradebook.db here)")
+    p.add_argument("--logs", nargs="*", default=[], help="exported attempt logs or folders")
+    p.add_argument("--out", default="cohort", help="folder for cohort.png and cohort.csv")
+    p.set_defaults(func=cmd_cohort)
+
     p = sub.add_parser("sync-quiz-text", help="refresh the text copy above each quiz cell")
     p.add_argument("notebooks", nargs="*", type=Path, help="default: notebooks/*.ipynb")
     p.add_argument("--check", action="store_true", help="only report notebooks out of date")
@@ -162,6 +195,6 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (BankError, StoreError, AssignmentError) as exc:
+    except (BankError, StoreError, AssignmentError, CohortError) as exc:
         print(f"pmtech {args.command}: {exc}", file=sys.stderr)
         return 2

@@ -136,6 +136,37 @@ def _check_attempt_fields(data: dict, where: str) -> Attempt:
     )
 
 
+def read_export(path: Path | str) -> list[Attempt]:
+    """The attempts of an exported JSON file, every entry checked.
+
+    Raises StoreError naming the file, the entry and the field of the first problem.
+    """
+    path = Path(path)
+    try:
+        payload = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise StoreError(f"cannot read {path}: {exc}") from exc
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise StoreError(f"{path} is not valid JSON: {exc}") from exc
+    if not isinstance(payload, dict) or payload.get("format") != EXPORT_FORMAT:
+        raise StoreError(f"{path} is not a pmtech attempts export (no format {EXPORT_FORMAT!r})")
+    if not isinstance(payload.get("version"), int) or payload["version"] > SCHEMA_VERSION:
+        raise StoreError(
+            f"{path} has export version {payload.get('version')!r}; "
+            f"this pmtech reads version {SCHEMA_VERSION} or older"
+        )
+    entries = payload.get("attempts")
+    if not isinstance(entries, list):
+        raise StoreError(f"{path}: field 'attempts' must be a list")
+    attempts = []
+    for i, entry in enumerate(entries):
+        where = f"{path.name}: attempt {i + 1}"
+        if not isinstance(entry, dict):
+            raise StoreError(f"{where} is not a mapping of fields")
+        attempts.append(_check_attempt_fields(entry, where))
+    return attempts
+
+
 @dataclass(frozen=True)
 class ImportResult:
     """What an import did: rows added, and rows skipped because they were already there."""
@@ -364,30 +395,6 @@ class ProgressStore:
         The whole file is checked first; if any entry is bad nothing is written and the
         StoreError names the entry and the field.
         """
-        path = Path(path)
-        try:
-            payload = json.loads(path.read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise StoreError(f"cannot read {path}: {exc}") from exc
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise StoreError(f"{path} is not valid JSON: {exc}") from exc
-        if not isinstance(payload, dict) or payload.get("format") != EXPORT_FORMAT:
-            raise StoreError(
-                f"{path} is not a pmtech attempts export (no format {EXPORT_FORMAT!r})"
-            )
-        if not isinstance(payload.get("version"), int) or payload["version"] > SCHEMA_VERSION:
-            raise StoreError(
-                f"{path} has export version {payload.get('version')!r}; "
-                f"this pmtech reads version {SCHEMA_VERSION} or older"
-            )
-        entries = payload.get("attempts")
-        if not isinstance(entries, list):
-            raise StoreError(f"{path}: field 'attempts' must be a list")
-        attempts = []
-        for i, entry in enumerate(entries):
-            where = f"{path.name}: attempt {i + 1}"
-            if not isinstance(entry, dict):
-                raise StoreError(f"{where} is not a mapping of fields")
-            attempts.append(_check_attempt_fields(entry, where))
+        attempts = read_export(path)
         added = self._insert(attempts, ignore_existing=True)
         return ImportResult(added=added, skipped=len(attempts) - added)

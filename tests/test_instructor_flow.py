@@ -12,6 +12,8 @@ import shutil
 import nbformat
 import pytest
 
+from pmtech.bank import load_bank
+from pmtech.cohort import cohort_edges, gradebook_attempts, write_cohort_csv
 from pmtech.release import run_nbgrader, source_assignments
 
 from .conftest import REPO
@@ -155,3 +157,20 @@ def test_exported_csv_holds_every_learner(graded_course):
     for name in assignments:
         full = next(r for r in rows if r["student_id"] == "full" and r["assignment"] == name)
         assert float(full["raw_score"]) > 0
+
+
+def test_cohort_view_reads_the_gradebook(graded_course, tmp_path):
+    """Does the cohort view map every graded cell to a topic and level, per learner?"""
+    course, _ = graded_course
+    bank = load_bank()
+    attempts = gradebook_attempts(course / "gradebook.db", bank)
+    assert {"full", "blank", "partial"} <= set(attempts)
+    full = {a.question_id: a.outcome for a in attempts["full"]}
+    blank = {a.question_id: a.outcome for a in attempts["blank"]}
+    assert full and set(full.values()) == {"correct"}
+    assert set(blank.values()) == {"incorrect"}
+    assert "databases-3-sql-top-customers" in full
+    edges = cohort_edges(course / "gradebook.db", bank=bank)
+    path = write_cohort_csv(edges, tmp_path / "cohort.csv", bank)
+    text = path.read_text()
+    assert "full,depth,databases" in text and "blank,depth,databases,0" in text

@@ -1,0 +1,124 @@
+"""The cohort view: where each learner's knowledge runs out, from nbgrader and attempt logs.
+
+Two kinds of evidence are merged per learner: graded cells in nbgrader's gradebook (each
+``grade_id`` names a topic and level) and the attempt logs learners export with
+``pmtech export``. Both become attempts for the same edge rule the learner sees.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable
+from datetime import datetime, timezone
+from pathlib import Path
+
+from pmtech.bank import Bank, load_bank, topic_level
+from pmtech.edge import TopicEdge, topic_edges
+from pmtech.progress import Attempt, read_export
+
+# A graded cell counts as correct when it earned at least this share of its points.
+CORRECT_SHARE = 0.75
+
+
+class CohortError(Exception):
+    """The cohort cannot be read; the message says what is missing."""
+
+
+def gradebook_attempts(db: Path | str, bank: Bank) -> dict[str, list[Attempt]]:
+    """Attempts per learner from every graded cell in an nbgrader gradebook.
+
+    Cells still waiting for a manual grade are left out (no evidence yet); cells whose
+    grade_id names no known topic and level are ignored.
+    """
+    from nbgrader.api import Gradebook
+
+    db = Path(db)
+    if not db.exists():
+        raise CohortError(
+            f"no gradebook at {db}; run `nbgrader autograde <assignment>` first, "
+            "or pass --gradebook with the right path"
+        )
+    result: dict[str, list[Attempt]] = {}
+    with Gradebook(f"sqlite:///{db.resolve()}") as gb:
+        for assignment in gb.assignments:
+            for submission in gb.assignment_submissions(assignment.name):
+                learner = submission.student.id
+                when = submission.timestamp or datetime.now(timezone.utc)
+                if when.tzinfo is None:
+                    when = when.replace(tzinfo=timezone.utc)
+                for notebook in submission.notebooks:
+                    for grade in notebook.grades:
+                        where = topic_level(grade.name, bank)
+                        if where is None or grade.needs_manual_grade or not grade.max_score:
+                            continue
+                        share = (grade.score or 0) / grade.max_score
+                        result.setdefault(learner, []).append(
+                            Attempt(
+                                learner=learner,
+                                question_id=grade.name,
+                                topic=where[0],
+                                level=where[1],
+                                outcome="correct" if share >= CORRECT_SHARE else "incorrect",
+                                answer={"assignment": assignment.name, "score": grade.score},
+                                source="exercise",
+                                created_at=when,
+                            )
+                        )
+    return result
+
+
+def log_attempts(paths: Iterable[Path | str]) -> dict[str, list[Attempt]]:
+    """Attempts per learner from exported attempt logs (files, or folders of ``*.json``)."""
+    result: dict[str, list[Attempt]] = {}
+    for path in paths:
+        path = Path(path)
+        files = sorted(path.glob("*.json")) if path.is_dir() else [path]
+        for file in files:
+            for attempt in read_export(file):
+                result.setdefault(attempt.learner, []).append(attempt)
+    return result
+
+
+def cohort_edges(
+    gradebook: Path | str | None = None,
+    logs: Iterable[Path | str] = (),
+    bank: Bank | None = None,
+) -> dict[str, dict[str, TopicEdge]]:
+    """Per learner, per topic edge from the gradebook and any attempt logs."""
+    bank = bank or load_bank()
+    merged: dict[str, list[Attempt]] = {}
+    sources = []
+    if gradebook is not None:
+        sources.append(gradebook_attempts(gradebook, bank))
+    sources.append(log_attempts(logs))
+    for source in sources:
+        for learner, attempts in source.items():
+            merged.setdefault(learner, []).extend(attempts)
+    if not merged:
+        raise CohortError(
+            "no evidence yet: the gradebook has no graded submissions and no attempt logs "
+            "were given"
+        )
+    topics = [t.id for t in bank.topics_with_questions()]
+    return {learner: topic_edges(attempts, topics) for learner, attempts in merged.items()}
+
+
+def write_cohort_csv(
+    edges_by_learner: dict[str, dict[str, TopicEdge]], path: Path | str, bank: Bank
+) -> Path:
+    """One row per learner and topic: area, edge, the area's bar, and whether it is below."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["learner", "area", "topic", "edge", "interview_bar", "below_bar"])
+        for learner in sorted(edges_by_learner):
+            for topic, edge in edges_by_learner[learner].items():
+                try:
+                    area = bank.area_of(topic)
+                except KeyError:
+                    continue
+                writer.writerow(
+                    [learner, area.id, topic, edge.edge, area.bar, int(edge.edge < area.bar)]
+                )
+    return path
