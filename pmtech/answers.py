@@ -8,7 +8,7 @@ from __future__ import annotations
 import enum
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 
 from pmtech.bank import Question
 
@@ -141,8 +141,3 @@ def _format_number(value: float) -> str:
     if value == int(value) and abs(value) < 1e15:
         return f"{int(value):,}"
     return f"{value:,.6g}"
-
-
-def rubric_points_text(points: Iterable[str]) -> str:
-    """A rubric as a numbered plain-text list."""
-    return "\n".join(f"{i}. {p}" for i, p in enumerate(points, 1))

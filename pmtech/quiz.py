@@ -131,6 +131,7 @@ class QuestionWidget:
             description="Show model answer" if q.kind == "explain" else "Check",
             button_style="primary",
             tooltip="Check your answer and record it",
+            layout=w.Layout(width="auto", min_width="120px"),
         )
         self.check_button.on_click(lambda _: self.check())
         self.hint_button = w.Button(description=self._hint_label(), tooltip="Show a hint")
@@ -280,7 +281,11 @@ class QuestionWidget:
             w.Checkbox(value=False, description=point, indent=False, layout=self._auto)
             for point in q.rubric
         ]
-        self.rate_button = w.Button(description="Record my self-rating", button_style="info")
+        self.rate_button = w.Button(
+            description="Record my self-rating",
+            button_style="info",
+            layout=w.Layout(width="auto", min_width="120px"),
+        )
         self.rate_button.on_click(lambda _: self.rate())
         needed = explain_pass_mark(q)
         if self.review is None:
@@ -332,13 +337,8 @@ class QuestionWidget:
             if outcome is Outcome.NOT_ATTEMPTED:
                 body = f"<p>{_BLANK_NUDGE[q.kind]} Nothing was counted against you.</p>"
             else:
-                answer = (
-                    ""
-                    if q.kind == "explain"
-                    else (f"<p><b>Answer:</b> {html.escape(describe_answer(q))}</p>")
-                )
                 body = (
-                    f"{answer}<p><b>Why:</b></p>{markdown_to_html(q.explanation)}"
+                    f"{self._answer_html()}<p><b>Why:</b></p>{markdown_to_html(q.explanation)}"
                     f"<p class='pmtech-source'><b>Source:</b> {html.escape(q.source)}</p>"
                 )
         self.feedback.value = (
@@ -346,6 +346,22 @@ class QuestionWidget:
             f"background:{bg};padding:4px 8px'><p style='color:{fg}'><b>{icon} {word}</b></p>"
             f"{body}</div>"
         )
+
+    def _answer_html(self) -> str:
+        """The right answer for the feedback: a list for multi and order questions."""
+        q = self.question
+        if q.kind == "explain":
+            covered = len(self.response()["covered"])
+            return (
+                f"<p>You ticked {covered} of {len(q.rubric)} rubric points; "
+                f"{explain_pass_mark(q)} count as correct.</p>"
+            )
+        if q.kind in ("multi", "order"):
+            tag = "ol" if q.kind == "order" else "ul"
+            items = "".join(f"<li>{html.escape(q.options[i])}</li>" for i in q.answer)
+            label = "The right order" if q.kind == "order" else "The right options"
+            return f"<p><b>{label}:</b></p><{tag}>{items}</{tag}>"
+        return f"<p><b>Answer:</b> {html.escape(describe_answer(q))}</p>"
 
     def _restore_last(self) -> None:
         last = self.store.latest(self.learner, self.question.id)
