@@ -64,8 +64,13 @@ def bare_nbclient(paths: list[Path], scratch: Path) -> float:
         work = scratch / str(i)
         shutil.copytree(path.parent, work)
         nb = nbformat.read(work / path.name, as_version=4)
-        NotebookClient(nb, timeout=60, allow_errors=True, kernel_name="python3",
-                       resources={"metadata": {"path": str(work)}}).execute()
+        NotebookClient(
+            nb,
+            timeout=60,
+            allow_errors=True,
+            kernel_name="python3",
+            resources={"metadata": {"path": str(work)}},
+        ).execute()
     return time.perf_counter() - start
 
 
