@@ -212,16 +212,22 @@ def draw_cohort_chart(
         interpolation="nearest",
     )
     below = np.argwhere(grid < bars[None, :])
+    few = len(learners) <= 60
+    if few:  # the number says the level without relying on colour
+        for (i, j), value in np.ndenumerate(grid):
+            if not np.isnan(value):
+                ax.text(
+                    j + 0.12,
+                    i,
+                    f"{int(value)}",
+                    ha="center",
+                    va="center",
+                    fontsize=8,
+                    color="white" if value in (0, 5) else "black",
+                )
     if len(below):
-        ax.scatter(
-            below[:, 1],
-            below[:, 0],
-            s=6 if len(learners) > 60 else 14,
-            c="black",
-            marker="o",
-            label="below the interview bar",
-        )
-        ax.legend(loc="upper right", bbox_to_anchor=(1, -0.02), fontsize=8, frameon=False)
+        offset = -0.22 if few else 0.0
+        ax.scatter(below[:, 1] + offset, below[:, 0], s=12 if few else 5, c="black", marker="o")
     ax.set_xticks(range(len(topics)))
     ax.set_xticklabels([t.title for t in topics], rotation=40, ha="right", fontsize=8)
     if len(learners) <= 60:
@@ -232,7 +238,12 @@ def draw_cohort_chart(
         ax.set_yticks([])
     colorbar = fig.colorbar(image, ax=ax, ticks=range(6), shrink=0.8)
     colorbar.set_label("edge level (0 = level 1 not yet held)")
-    ax.set_title("Cohort: where each learner's knowledge runs out", loc="left")
+    ax.set_title(
+        "Cohort: where each learner's knowledge runs out\n"
+        "cell: edge level · dot: below the interview bar of the topic's area",
+        loc="left",
+        fontsize=10,
+    )
     return fig
 
 
