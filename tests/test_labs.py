@@ -125,3 +125,64 @@ def test_lru_beats_fifo_on_a_skewed_workload_and_grows_with_capacity():
 def test_cache_rejects_unknown_policy():
     with pytest.raises(ValueError, match="policy"):
         hit_ratio("random", 10, [1, 2])
+
+
+def test_availability_formula_matches_simulation():
+    from pmtech.labs.availability import availability, downtime_per_year_hours, simulate
+
+    system = ("series", 0.99, ("parallel", 0.9, 0.9), 0.98)
+    exact = 0.99 * (1 - 0.1 * 0.1) * 0.98
+    assert abs(availability(system) - exact) < 1e-12
+    assert abs(simulate(system, minutes=200_000, seed=4) - exact) < 0.003
+    assert abs(downtime_per_year_hours(0.999) - 8.76) < 1e-9
+    with pytest.raises(ValueError, match="series"):
+        availability(("ring", 0.9))
+    with pytest.raises(ValueError, match="fraction"):
+        availability(1.5)
+
+
+def test_at_least_once_delivery_duplicates_and_idempotent_consumer_absorbs():
+    from pmtech.labs.queue import Broker, idempotent_consumer, naive_consumer, payments_db
+
+    messages = [{"id": f"e-{i}", "account": "acme", "amount_cents": 100} for i in range(5)]
+    results = {}
+    for name, unique, consumer in (
+        ("naive", False, naive_consumer),
+        ("idempotent", True, idempotent_consumer),
+    ):
+        broker, db = Broker(), payments_db(unique)
+        for m in messages:
+            broker.publish(m)
+        broker.run(consumer(db), lose_ack_for={"e-2"})
+        assert broker.deliveries == 6  # e-2 was delivered twice
+        results[name] = db.execute("SELECT count(*), sum(amount_cents) FROM payments").fetchone()
+    assert results["naive"] == (6, 600)  # a double charge
+    assert results["idempotent"] == (5, 500)
+
+
+def test_scrypt_is_orders_of_magnitude_slower_than_sha256():
+    from pmtech.labs.hashing import fast_hash, guesses_per_second, slow_hash
+
+    salt = b"0123456789abcdef"
+    assert fast_hash("pw", salt) != fast_hash("pw", b"another salt....")
+    assert slow_hash("pw", salt) == slow_hash("pw", salt)
+    rates = guesses_per_second()
+    assert rates["sha256"] / rates["scrypt"] > 1_000
+
+
+def test_list_membership_grows_with_n_and_set_does_not():
+    from pmtech.labs.timing import membership_timings
+
+    rows = membership_timings(sizes=(1_000, 100_000))
+    (_, list_small, set_small), (_, list_big, set_big) = rows
+    assert list_big / list_small > 20  # 100x more items, linear scan
+    assert set_big / set_small < 10  # constant time, noise aside
+
+
+def test_latency_ladder_rungs_are_ordered_like_the_published_ones():
+    from pmtech.labs.ladder import measure_ladder
+
+    ns = measure_ladder()
+    assert ns["cache_reference"] < ns["memory_reference"] < ns["read_1mb_memory"]
+    assert ns["loopback_round_trip"] > ns["memory_reference"]
+    assert all(v > 0 for v in ns.values())
