@@ -12,6 +12,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 import bench_chart  # noqa: E402
 import bench_first_quiz  # noqa: E402
+import bench_notebooks  # noqa: E402
 
 
 def main() -> None:
@@ -23,6 +24,8 @@ def main() -> None:
     results["first_quiz"] = bench_first_quiz.main()
     print("\n== chart ==")
     results["chart"] = bench_chart.main()
+    print("\n== notebooks ==")
+    results["notebooks"] = bench_notebooks.main()
     out = Path(__file__).parent / "results"
     out.mkdir(exist_ok=True)
     (out / "latest.json").write_text(json.dumps(results, indent=2))

@@ -120,6 +120,7 @@ def open_shop(path: Path | str = "shop.db", **sizes) -> sqlite3.Connection:
     """Connect to the shop at ``path``, building it first if it is not there yet."""
     path = Path(path)
     if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
         build_shop(path, **sizes)
     return sqlite3.connect(path)
 
