@@ -11,6 +11,7 @@ import html
 import re
 
 import ipywidgets as w
+from ipywidgets.widgets.widget_string import HTMLStyle
 
 from pmtech.answers import (
     AnswerFormatError,
@@ -171,11 +172,13 @@ class QuestionWidget:
             self.order = list(range(len(q.options)))
             self.moved = False
             self.order_rows = []
-            arrow = w.Layout(width="36px")
+            arrow, arrow_style, text_style = w.Layout(width="36px"), w.ButtonStyle(), HTMLStyle()
             for pos in range(len(q.options)):
-                text = w.HTML(layout=self._auto)
-                up = w.Button(description="↑", tooltip="Move up", layout=arrow)
-                down = w.Button(description="↓", tooltip="Move down", layout=arrow)
+                text = w.HTML(layout=self._auto, style=text_style)
+                up = w.Button(description="↑", tooltip="Move up", layout=arrow, style=arrow_style)
+                down = w.Button(
+                    description="↓", tooltip="Move down", layout=arrow, style=arrow_style
+                )
                 up.on_click(lambda _, p=pos: self.move(p, -1))
                 down.on_click(lambda _, p=pos: self.move(p, +1))
                 self.order_rows.append((text, up, down))
