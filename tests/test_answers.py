@@ -5,24 +5,12 @@ from __future__ import annotations
 import pytest
 
 from pmtech.answers import AnswerFormatError, Outcome, check_answer, parse_number
-from pmtech.bank import Question
+
+from .factories import make_question
 
 
-def make(kind, answer, **extra) -> Question:
-    base = dict(
-        id=f"databases-1-{kind}",
-        topic="databases",
-        area="depth",
-        level=1,
-        kind=kind,
-        prompt="p",
-        answer=answer,
-        explanation="e",
-        hints=("h",),
-        source="s",
-    )
-    base.update(extra)
-    return Question(**base)
+def make(kind, answer, **extra):
+    return make_question(kind, answer, **extra)
 
 
 CHOICE = make("choice", 2, options=("a", "b", "c"))

@@ -4,26 +4,24 @@ from __future__ import annotations
 
 import pytest
 
-from pmtech.bank import Question
 from pmtech.progress import ProgressStore
 from pmtech.quiz import QuestionWidget, markdown_to_html, quiz
 
+from .factories import make_question
 
-def make(kind, answer, **extra) -> Question:
-    base = dict(
-        id=f"web-2-{kind}",
+
+def make(kind, answer, **extra):
+    return make_question(
+        kind,
+        answer,
         topic="web",
-        area="depth",
         level=2,
-        kind=kind,
         prompt=f"A **{kind}** question?",
-        answer=answer,
         explanation="Because of `reasons`.",
         hints=("first nudge", "second nudge"),
         source="RFC 9110",
+        **extra,
     )
-    base.update(extra)
-    return Question(**base)
 
 
 QUESTIONS = {
