@@ -172,3 +172,28 @@ def test_a_changed_bank_file_is_validated_again(bank_dir, private_home):
     (folder / "depth.yaml").write_text("- just: wrong\n")
     with pytest.raises(BankError):
         load_bank(folder)
+
+
+# Minimum questions per level for every topic that has questions: depth is the area where
+# candidates fail, so it needs more evidence per level to place an edge reliably.
+MIN_PER_LEVEL = {"engineers": 2, "depth": 3, "bridging": 2}
+
+
+def test_every_topic_with_questions_has_its_minimum_per_level():
+    """Does each level of each covered topic have enough questions to judge it?"""
+    bank = load_bank()
+    short = []
+    for topic in bank.topics_with_questions():
+        need = MIN_PER_LEVEL[topic.area]
+        for level in range(1, 6):
+            have = len(bank.for_topic(topic.id, level))
+            if have < need:
+                short.append(f"{topic.id} level {level}: {have} of {need}")
+    assert short == []
+
+
+def test_every_kind_is_used_in_every_area():
+    bank = load_bank()
+    for area in bank.areas:
+        kinds = {q.kind for q in bank.questions.values() if q.area == area.id}
+        assert kinds == {"choice", "multi", "number", "order", "explain"}, area.id
