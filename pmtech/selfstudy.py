@@ -13,11 +13,13 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-
-import nbformat
+from typing import TYPE_CHECKING
 
 from pmtech.bank import Bank, load_bank, topic_level
 from pmtech.progress import Attempt, ProgressStore, default_learner
+
+if TYPE_CHECKING:
+    import nbformat
 
 CELL_TIMEOUT_S = 60
 BLANK_WRITTEN = "YOUR ANSWER HERE"
@@ -141,6 +143,7 @@ def _judge(nb, release_nb, notebook: str) -> list[CellResult]:
 
 
 def _execute(path: Path, workdir: Path) -> nbformat.NotebookNode:
+    import nbformat
     from nbclient import NotebookClient
 
     nb = nbformat.read(path, as_version=4)
@@ -176,6 +179,8 @@ def check_assignment(
         raise AssignmentError(
             f"no notebooks in {work}; start the assignment first: pmtech start {name}"
         )
+    import nbformat  # here, not at the top: importing it takes ~1.8 s, too slow for every command
+
     bank = bank or load_bank()
     store = store or ProgressStore()
     learner = learner or default_learner()
