@@ -11,7 +11,6 @@ baseline that parallel grading has to beat.
 from __future__ import annotations
 
 import argparse
-import re
 import shutil
 import sys
 import tempfile
@@ -25,8 +24,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from pmtech.release import run_nbgrader, source_assignments  # noqa: E402
-
-MARKERS = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*$\n?", re.MULTILINE)
+from tests.nbhelpers import fill, solutions_of  # noqa: E402
 
 
 def make_cohort(course: Path, learners: int) -> list[Path]:
@@ -39,16 +37,7 @@ def make_cohort(course: Path, learners: int) -> list[Path]:
         (nb_path,) = (course / "release" / name).glob("*.ipynb")
         release = nbformat.read(nb_path, as_version=4)
         source = nbformat.read(course / "source" / name / nb_path.name, as_version=4)
-        answers = {
-            c.metadata["nbgrader"]["grade_id"]: MARKERS.sub("", c.source)
-            for c in source.cells
-            if c.metadata.get("nbgrader", {}).get("solution")
-        }
-        full = nbformat.from_dict(release)
-        for cell in full.cells:
-            gid = cell.metadata.get("nbgrader", {}).get("grade_id")
-            if gid in answers:
-                cell.source = answers[gid]
+        full = fill(release, solutions_of(source))
         for i in range(learners):
             folder = course / "submitted" / f"learner-{i:03d}" / name
             folder.mkdir(parents=True)
