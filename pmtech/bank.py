@@ -34,7 +34,7 @@ LEVEL_NAMES = {
 
 _ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _REQUIRED = ("id", "topic", "level", "kind", "prompt", "answer", "explanation", "hint", "source")
-_OPTIONAL = ("options", "tolerance", "unit", "rubric")
+_OPTIONAL = ("options", "tolerance", "unit", "rubric", "red_flags")
 _WITH_OPTIONS = ("choice", "multi", "order")
 
 
@@ -102,6 +102,7 @@ class Question:
     tolerance: tuple[str, float] | None = None
     unit: str = ""
     rubric: tuple[str, ...] = ()
+    red_flags: tuple[str, ...] = ()
     file: str = ""
 
 
@@ -351,6 +352,14 @@ def _validate_question(raw: dict, area: Area, fname: str) -> tuple[Question | No
             bad("rubric", "an explain question needs a list of at least two rubric points")
     elif rubric is not None:
         bad("rubric", f"only explain questions have a rubric, this is {kind}")
+    red_flags = raw.get("red_flags")
+    if red_flags is not None:
+        if kind != "explain":
+            bad("red_flags", f"only explain questions have red flags, this is {kind}")
+        elif not isinstance(red_flags, list) or not red_flags or not all(
+            map(_nonempty_str, red_flags)
+        ):
+            bad("red_flags", "must be a list of non-empty texts")
 
     if probs:
         return None, probs
@@ -371,6 +380,7 @@ def _validate_question(raw: dict, area: Area, fname: str) -> tuple[Question | No
             tolerance=tolerance,
             unit=raw.get("unit", ""),
             rubric=tuple(r.strip() for r in rubric or ()),
+            red_flags=tuple(r.strip() for r in red_flags or ()),
             file=fname,
         ),
         [],

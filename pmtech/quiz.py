@@ -296,13 +296,21 @@ class QuestionWidget:
             self.widget.children = (*self.widget.children[:-1], self.review, self.feedback)
         self.review.children = [
             w.HTML(
-                f"<p><b>Model answer</b></p>{markdown_to_html(q.answer)}"
+                f"<p><b>Model answer</b></p>{markdown_to_html(q.answer)}{self._red_flags_html()}"
                 "<p><b>Tick each point your own answer made</b> "
                 f"(at least {needed} of {len(q.rubric)} counts as correct):</p>"
             ),
             *self.rubric_boxes,
             self.rate_button,
         ]
+
+    def _red_flags_html(self) -> str:
+        """Behavioural prompts: what interviewers hear as a warning sign."""
+        flags = self.question.red_flags
+        if not flags:
+            return ""
+        items = "".join(f"<li>{html.escape(flag)}</li>" for flag in flags)
+        return f"<p><b>Red flags interviewers listen for</b></p><ul>{items}</ul>"
 
     def rate(self) -> Outcome:
         """Explain questions: record the self-rating against the rubric."""

@@ -64,6 +64,18 @@ def test_valid_question_loads(bank_dir):
             "answer",
             "model answer",
         ),
+        ({"red_flags": ["blames engineers"]}, "red_flags", "only explain questions"),
+        (
+            {
+                "kind": "explain",
+                "options": None,
+                "answer": "m",
+                "rubric": ["a", "b"],
+                "red_flags": "x",
+            },
+            "red_flags",
+            "list of non-empty texts",
+        ),
     ],
 )
 def test_each_bad_field_is_named(bank_dir, overrides, field, words):
@@ -197,3 +209,12 @@ def test_every_kind_is_used_in_every_area():
     for area in bank.areas:
         kinds = {q.kind for q in bank.questions.values() if q.area == area.id}
         assert kinds == {"choice", "multi", "number", "order", "explain"}, area.id
+
+
+def test_red_flags_load_with_an_explain_question(bank_dir):
+    q = sample_question(
+        kind="explain", options=None, answer="model", rubric=["a", "b"], red_flags=["no numbers"]
+    )
+    bank, problems = validate_bank(bank_dir({"depth.yaml": [q]}))
+    assert problems == []
+    assert bank[q["id"]].red_flags == ("no numbers",)

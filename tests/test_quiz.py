@@ -151,6 +151,17 @@ def test_model_answer_shown_once_however_often_pressed(store):
     assert list(qw.widget.children).count(qw.review) == 1
     assert "The model answer." in qw.review.children[0].value
     assert store.attempts("ana") == []  # nothing recorded until the self-rating
+    assert "Red flags" not in qw.review.children[0].value  # none given for this question
+
+
+def test_behavioural_prompt_shows_its_red_flags_with_the_model_answer(store):
+    q = make("explain", "STAR answer.", rubric=("p1", "p2"), red_flags=("Blames <the> team",))
+    qw = QuestionWidget(q, store, learner="ana")
+    qw.text.value = "my story"
+    qw.check_button.click()
+    shown = qw.review.children[0].value
+    assert "Red flags interviewers listen for" in shown
+    assert "Blames &lt;the&gt; team" in shown  # escaped, not injected as HTML
 
 
 def test_order_buttons_stop_at_the_ends(store):

@@ -1,0 +1,152 @@
+"""Polling versus long polling, measured against a real event server on 127.0.0.1.
+
+The server publishes messages at seeded random moments. Clients fetch them either by short
+polling (ask every ``interval`` seconds, get an answer at once, often empty) or by long
+polling (ask once and the server holds the request until a message exists or a wait ends).
+Each client reports how many requests it made, how many came back empty, and how long each
+message waited between being published and reaching the client.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import threading
+import time
+import urllib.request
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlparse
+
+
+class _Events:
+    """Published messages with their publish time; waiters are woken on each publish."""
+
+    def __init__(self):
+        self.items: list[tuple[int, float]] = []  # (message id, monotonic publish time)
+        self.changed = threading.Condition()
+
+    def publish(self) -> None:
+        with self.changed:
+            self.items.append((len(self.items) + 1, time.monotonic()))
+            self.changed.notify_all()
+
+    def after(self, last_id: int, wait_s: float) -> list[tuple[int, float]]:
+        deadline = time.monotonic() + wait_s
+        with self.changed:
+            while True:
+                fresh = self.items[last_id:]
+                remaining = deadline - time.monotonic()
+                if fresh or remaining <= 0:
+                    return fresh
+                self.changed.wait(remaining)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+    server: _EventServer
+
+    def log_message(self, *args) -> None:  # keep notebook output clean
+        pass
+
+    def do_GET(self) -> None:  # noqa: N802 - the name http.server calls
+        query = parse_qs(urlparse(self.path).query)
+        try:
+            after = int(query.get("after", ["0"])[0])
+            wait_s = min(float(query.get("wait", ["0"])[0]), 30.0)
+        except ValueError:
+            self.send_error(400, "after and wait must be numbers")
+            return
+        body = json.dumps(
+            [{"id": i, "published": t} for i, t in self.server.events.after(after, wait_s)]
+        ).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+class _EventServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self):
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.events = _Events()
+
+
+@dataclass(frozen=True)
+class ClientReport:
+    """What one client saw over the run."""
+
+    style: str
+    requests: int
+    empty: int
+    delays_ms: tuple[float, ...]
+
+    @property
+    def mean_delay_ms(self) -> float:
+        """Mean time from publish to receipt, in milliseconds."""
+        return sum(self.delays_ms) / len(self.delays_ms) if self.delays_ms else float("nan")
+
+    @property
+    def max_delay_ms(self) -> float:
+        """Worst time from publish to receipt, in milliseconds."""
+        return max(self.delays_ms, default=float("nan"))
+
+
+def _client(base: str, interval_s: float | None, expected: int, until: float, out: list) -> None:
+    """Fetch until every message has arrived (or time runs out); ``None`` means long polling."""
+    last, requests, empty, delays = 0, 0, 0, []
+    while len(delays) < expected and time.monotonic() < until:
+        wait = until - time.monotonic() if interval_s is None else 0.0
+        with urllib.request.urlopen(f"{base}/events?after={last}&wait={wait:.3f}", timeout=35) as r:
+            batch = json.load(r)
+        received = time.monotonic()
+        requests += 1
+        empty += not batch
+        for message in batch:
+            delays.append((received - message["published"]) * 1000)
+            last = message["id"]
+        if interval_s is not None and len(delays) < expected:
+            time.sleep(interval_s)
+    style = "long polling" if interval_s is None else f"poll every {interval_s:g} s"
+    out.append(ClientReport(style, requests, empty, tuple(delays)))
+
+
+def compare_delivery(
+    messages: int = 8, duration_s: float = 3.0, intervals: tuple[float, ...] = (0.25, 1.0), seed=5
+) -> list[ClientReport]:
+    """Run short-polling clients (one per interval) and a long-polling client side by side.
+
+    All clients watch the same server while it publishes ``messages`` at seeded random
+    moments within ``duration_s``; each client stops once it has every message.
+    """
+    if messages < 1 or duration_s <= 0 or not intervals or min(intervals) <= 0:
+        raise ValueError("need at least one message, a positive duration and positive intervals")
+    rng = random.Random(seed)
+    moments = sorted(rng.uniform(0.05, duration_s) for _ in range(messages))
+    server = _EventServer()
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    reports: list[ClientReport] = []
+    start = time.monotonic()
+    until = start + duration_s + max(intervals) + 5  # a tail for the last message to arrive
+    styles: list[float | None] = [*intervals, None]
+    clients = [
+        threading.Thread(target=_client, args=(base, s, messages, until, reports)) for s in styles
+    ]
+    try:
+        for c in clients:
+            c.start()
+        for moment in moments:
+            time.sleep(max(0.0, start + moment - time.monotonic()))
+            server.events.publish()
+        for c in clients:
+            c.join(timeout=until - time.monotonic() + 40)
+    finally:
+        server.shutdown()
+        server.server_close()
+    rank = {style: n for n, style in enumerate(f"poll every {i:g} s" for i in intervals)}
+    return sorted(reports, key=lambda r: rank.get(r.style, len(rank)))
