@@ -356,8 +356,10 @@ def _validate_question(raw: dict, area: Area, fname: str) -> tuple[Question | No
     if red_flags is not None:
         if kind != "explain":
             bad("red_flags", f"only explain questions have red flags, this is {kind}")
-        elif not isinstance(red_flags, list) or not red_flags or not all(
-            map(_nonempty_str, red_flags)
+        elif (
+            not isinstance(red_flags, list)
+            or not red_flags
+            or not all(map(_nonempty_str, red_flags))
         ):
             bad("red_flags", "must be a list of non-empty texts")
 

@@ -364,6 +364,29 @@ class ProgressStore:
         found = self.attempts(learner, question_id)
         return found[-1] if found else None
 
+    def setting(self, key: str) -> str | None:
+        """A small saved value (e.g. where the current diagnostic run starts), or None."""
+        conn = self._connect()
+        try:
+            row = conn.execute(
+                "SELECT value FROM meta WHERE key = ?", (f"setting:{key}",)
+            ).fetchone()
+        finally:
+            conn.close()
+        return row[0] if row else None
+
+    def save_setting(self, key: str, value: str) -> None:
+        """Save a small value under ``key`` (one short transaction), replacing any old one."""
+        conn = self._connect()
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (f"setting:{key}", value)
+            )
+            conn.execute("COMMIT")
+        finally:
+            conn.close()
+
     def learners(self) -> list[str]:
         """Every learner with at least one attempt, sorted."""
         conn = self._connect()

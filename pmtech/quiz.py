@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 
 import ipywidgets as w
 from ipywidgets.widgets.widget_string import HTMLStyle
@@ -109,8 +110,14 @@ class QuestionWidget:
         source: str = "quiz",
         number: int | None = None,
         topic_title: str = "",
+        restore: bool = True,
+        hints: bool = True,
+        on_record: Callable[[Outcome], None] | None = None,
     ):
+        """``restore`` shows the last saved answer; ``hints`` offers the hint button;
+        ``on_record`` is called with each recorded outcome (the diagnostic uses it)."""
         self.question = question
+        self.on_record = on_record
         self.store = store
         self.learner = learner or default_learner()
         self.source = source
@@ -140,13 +147,14 @@ class QuestionWidget:
         self.hint_box = w.HTML()
         self.feedback = w.HTML()
         self.review: w.VBox | None = None  # explain: model answer and self-rating, on demand
-        buttons = w.HBox([self.check_button, self.hint_button])
+        buttons = w.HBox([self.check_button, self.hint_button] if hints else [self.check_button])
         self.widget = w.VBox(
             [self.prompt, self.input, buttons, self.hint_box, self.feedback],
             layout=w.Layout(border="1px solid #b0bec5", padding="8px", margin="0 0 12px 0"),
         )
         self.widget.add_class("pmtech-question")
-        self._restore_last()
+        if restore:
+            self._restore_last()
 
     # -- inputs ---------------------------------------------------------------------------
     def _build_input(self) -> w.Widget:
@@ -336,6 +344,8 @@ class QuestionWidget:
             self.checks += 1
         self.last_outcome = outcome
         self._show_feedback(outcome)
+        if self.on_record is not None:
+            self.on_record(outcome)
         return outcome
 
     def _show_feedback(self, outcome: Outcome | None, message: str = "") -> None:
@@ -389,13 +399,18 @@ class QuestionWidget:
         )
 
 
+def styled_heading(title: str = "") -> w.HTML:
+    """The quiz stylesheet with an optional heading: put it first in any quiz container."""
+    heading = f"<h3>{html.escape(title)}</h3>" if title else ""
+    return w.HTML(_CSS + heading)
+
+
 class Quiz:
     """Several questions shown together; displays as one widget."""
 
     def __init__(self, items: list[QuestionWidget], title: str = ""):
         self.items = items
-        heading = f"<h3>{html.escape(title)}</h3>" if title else ""
-        children = [w.HTML(_CSS + heading)]
+        children = [styled_heading(title)]
         self.widget = w.VBox(children + [item.widget for item in items])
 
     def _repr_mimebundle_(self, **kwargs):
