@@ -1,6 +1,7 @@
 """A small real HTTP API on 127.0.0.1 for hands-on cells.
 
-It serves generated orders with cursor pagination, limits each client's request rate
+It serves generated orders with cursor pagination (``work_ms`` in the query adds that much
+simulated server work to a GET, for load-time labs), limits each client's request rate
 (429 with ``Retry-After``), answers conditional requests with an ``ETag`` (304 Not Modified)
 and honours ``Idempotency-Key`` on ``POST /payments`` so a retried charge is not applied
 twice. Start it with ``with LocalAPI() as api:`` and call ``api.url``.
@@ -17,6 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
 MAX_LIMIT = 100
+MAX_WORK_MS = 5_000
 
 
 def _encode_cursor(last_id: int) -> str:
@@ -95,9 +97,14 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             limit = int(query.get("limit", ["20"])[0])
             after = _decode_cursor(query["cursor"][0]) if "cursor" in query else 0
+            work_ms = float(query.get("work_ms", ["0"])[0])
         except (ValueError, UnicodeDecodeError):
-            self._send(400, {"error": "bad limit or cursor"})
+            self._send(400, {"error": "bad limit, cursor or work_ms"})
             return
+        if not 0 <= work_ms <= MAX_WORK_MS:
+            self._send(400, {"error": f"work_ms must be 0-{MAX_WORK_MS}"})
+            return
+        time.sleep(work_ms / 1000)  # stands in for the server's own work (queries, calls)
         if not 1 <= limit <= MAX_LIMIT:
             self._send(400, {"error": f"limit must be 1-{MAX_LIMIT}"})
             return
