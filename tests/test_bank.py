@@ -218,3 +218,23 @@ def test_red_flags_load_with_an_explain_question(bank_dir):
     bank, problems = validate_bank(bank_dir({"depth.yaml": [q]}))
     assert problems == []
     assert bank[q["id"]].red_flags == ("no numbers",)
+
+
+def test_choice_questions_do_not_give_the_answer_away_by_length():
+    """The right option must not stand out as the longest, most hedged one: a learner who
+    always picks the longest option would otherwise look like they know the topic."""
+    bank = load_bank()
+    longest_by_area: dict[str, list[bool]] = {}
+    too_long = []
+    for q in bank.questions.values():
+        if q.kind != "choice":
+            continue
+        right = len(q.options[q.answer])
+        longest_wrong = max(len(o) for i, o in enumerate(q.options) if i != q.answer)
+        if right > 1.3 * longest_wrong:
+            too_long.append(q.id)
+        longest_by_area.setdefault(q.area, []).append(right >= longest_wrong)
+    assert too_long == [], f"right option over 1.3x the longest wrong one: {too_long}"
+    for area, flags in longest_by_area.items():
+        share = sum(flags) / len(flags)
+        assert share <= 0.4, f"{area}: the right option is the longest in {share:.0%} of questions"

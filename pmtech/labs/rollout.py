@@ -48,7 +48,7 @@ class RolloutResult:
     """What happened: halted or not, where, and the harm done on the way."""
 
     halted: bool
-    halted_at_minute: int | None
+    halted_at_minute: int | None  # when the guardrail tripped
     halted_at_percent: float | None
     failed_requests: int
     new_version_requests: int
@@ -56,7 +56,8 @@ class RolloutResult:
 
     def __str__(self) -> str:
         where = (
-            f"halted at minute {self.halted_at_minute} ({self.halted_at_percent:g}% of traffic)"
+            f"guardrail tripped at minute {self.halted_at_minute} "
+            f"({self.halted_at_percent:g}% of traffic)"
             if self.halted
             else "reached 100% without a halt"
             if self.series and self.series[-1].percent >= 100
@@ -93,28 +94,50 @@ def simulate(
     new_error_rate: float,
     requests_per_minute: int = 2_000,
     seed: int = 1,
+    reaction_minutes: int = 5,
 ) -> RolloutResult:
-    """Run the plan against traffic where the new version fails ``new_error_rate`` of requests."""
+    """Run the plan against traffic where the new version fails ``new_error_rate`` of requests.
+
+    ``reaction_minutes`` is the time from the guardrail tripping to traffic being off the new
+    version (metrics delay, the alert, the rollback itself); requests keep failing meanwhile.
+    """
     check_plan(stages, guardrail)
+    if reaction_minutes < 0:
+        raise ValueError(f"reaction_minutes cannot be negative, got {reaction_minutes}")
     if not 0 <= new_error_rate < 1:
         raise ValueError(f"new_error_rate is a share between 0 and 1, got {new_error_rate}")
     rng = random.Random(seed)
     series: list[Minute] = []
-    failed = served = minute = 0
+
+    def run_minute(percent: float) -> Minute:
+        n = round(requests_per_minute * percent / 100)
+        failures = sum(rng.random() < new_error_rate for _ in range(n))
+        series.append(Minute(len(series) + 1, percent, n, failures))
+        return series[-1]
+
     for stage in stages:
         stage_requests = stage_failures = 0
         for _ in range(stage.minutes):
-            minute += 1
-            n = round(requests_per_minute * stage.percent / 100)
-            failures = sum(rng.random() < new_error_rate for _ in range(n))
-            series.append(Minute(minute, stage.percent, n, failures))
-            served += n
-            failed += failures
-            stage_requests += n
-            stage_failures += failures
+            m = run_minute(stage.percent)
+            stage_requests += m.requests
+            stage_failures += m.failures
             if (
                 stage_requests >= guardrail.min_requests
                 and stage_failures / stage_requests > guardrail.max_error_rate
             ):
-                return RolloutResult(True, minute, stage.percent, failed, served, tuple(series))
-    return RolloutResult(False, None, None, failed, served, tuple(series))
+                tripped = m.minute
+                for _ in range(reaction_minutes):
+                    run_minute(stage.percent)
+                return _result(True, tripped, stage.percent, series)
+    return _result(False, None, None, series)
+
+
+def _result(halted: bool, minute, percent, series: list[Minute]) -> RolloutResult:
+    return RolloutResult(
+        halted,
+        minute,
+        percent,
+        sum(m.failures for m in series),
+        sum(m.requests for m in series),
+        tuple(series),
+    )
