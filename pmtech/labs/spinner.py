@@ -70,9 +70,11 @@ def generate_log(path: Path | str, sessions: int = 20_000, seed: int = 3) -> Pat
     if sessions < 1:
         raise ValueError(f"sessions must be at least 1, got {sessions}")
     path = Path(path)
-    path.unlink(missing_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".building")
+    tmp.unlink(missing_ok=True)
     rng = random.Random(seed)
-    conn = sqlite3.connect(path)
+    conn = sqlite3.connect(tmp)
     try:
         conn.executescript(SCHEMA)
         session_rows, event_rows = [], []
@@ -90,6 +92,7 @@ def generate_log(path: Path | str, sessions: int = 20_000, seed: int = 3) -> Pat
         conn.commit()
     finally:
         conn.close()
+    tmp.replace(path)  # a half-written log never replaces a good one
     return path
 
 
