@@ -1,6 +1,7 @@
 """The adaptive diagnostic: find where each topic's knowledge runs out with few questions.
 
-Pure: no widgets, no store. :mod:`pmtech.diagnostic_ui` puts it on screen and saves answers.
+No widgets: :mod:`pmtech.diagnostic_ui` puts it on screen. The run itself is pure; only
+:func:`saved_run` reads a progress store, to rebuild a run from the answers saved there.
 
 The model. A learner's **edge** in a topic is the highest level e (0-5) they hold; they
 hold every level up to e and none above it (0: not even level 1). On a question at level
@@ -22,6 +23,7 @@ from a general level for that area, learnt from the answers in its earlier topic
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -273,3 +275,26 @@ def run_attempts(attempts: Iterable, started: datetime | None) -> list:
     return [
         a for a in attempts if a.source == SOURCE and (started is None or a.created_at >= started)
     ]
+
+
+def run_start(store, learner: str) -> datetime | None:
+    """When the learner's current diagnostic run started (None: it spans every answer)."""
+    saved = store.setting(run_key(learner))
+    if saved is None:
+        return None
+    try:
+        return datetime.fromisoformat(saved)
+    except ValueError:
+        warnings.warn(
+            f"the saved start of the diagnostic run ({saved!r}) is unreadable; "
+            "counting every diagnostic answer as one run",
+            stacklevel=2,
+        )
+        return None
+
+
+def saved_run(store, learner: str, bank: Bank, areas: Iterable[str] | None = None) -> Diagnostic:
+    """The learner's current diagnostic run rebuilt from the store (empty if none)."""
+    diag = Diagnostic.for_areas(bank, areas)
+    diag.replay(run_attempts(store.attempts(learner), run_start(store, learner)))
+    return diag

@@ -8,42 +8,15 @@ notebook, loses nothing: the next ``diagnostic()`` picks the run up where it sto
 from __future__ import annotations
 
 import html
-import warnings
 from collections.abc import Iterable
-from datetime import datetime
 
 import ipywidgets as w
 
 from pmtech.answers import Outcome
 from pmtech.bank import Bank, load_bank
-from pmtech.diagnostic import SOURCE, Diagnostic, TopicEstimate, run_attempts, run_key
+from pmtech.diagnostic import SOURCE, Diagnostic, TopicEstimate, run_key, saved_run
 from pmtech.progress import ProgressStore, default_learner, utc_now
 from pmtech.quiz import QuestionWidget, default_store, styled_heading
-
-
-def run_start(store: ProgressStore, learner: str) -> datetime | None:
-    """When the learner's current diagnostic run started (None: it spans every answer)."""
-    saved = store.setting(run_key(learner))
-    if saved is None:
-        return None
-    try:
-        return datetime.fromisoformat(saved)
-    except ValueError:
-        warnings.warn(
-            f"the saved start of the diagnostic run ({saved!r}) is unreadable; "
-            "counting every diagnostic answer as one run",
-            stacklevel=2,
-        )
-        return None
-
-
-def saved_run(
-    store: ProgressStore, learner: str, bank: Bank, areas: Iterable[str] | None = None
-) -> Diagnostic:
-    """The learner's current diagnostic run rebuilt from the store (empty if none)."""
-    diag = Diagnostic.for_areas(bank, areas)
-    diag.replay(run_attempts(store.attempts(learner), run_start(store, learner)))
-    return diag
 
 
 def describe_edge(estimate: TopicEstimate) -> str:

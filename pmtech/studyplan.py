@@ -1,0 +1,212 @@
+"""The study plan: what to review today and which topics to study next, in what order.
+
+Pure: attempts, edges and the bank in; a plan out. Two parts:
+
+- **Spaced review.** A question answered wrong comes back after a delay. Each right answer
+  since the last wrong one moves it to the next, longer interval in ``REVIEW_DAYS``; a wrong
+  answer starts it over; after the last interval it is considered learnt. Retries in the
+  same sitting do not count (they are practice right after seeing the answer).
+- **Next topics.** Topics whose edge is below their area's interview bar come first, the
+  biggest gap first, then topics that can still reach level 5. For each, the plan names the
+  lesson to read and up to ``QUESTIONS_PER_STEP`` questions not yet answered at the level
+  where knowledge runs out. Where the quizzes have too little evidence, the adaptive
+  diagnostic's estimate (if finished for that topic) stands in for the edge.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from pmtech.bank import Bank
+from pmtech.edge import Status, TopicEdge
+
+REVIEW_DAYS = (1, 3, 7, 21)
+QUESTIONS_PER_STEP = 3
+NOTEBOOK_OF_AREA = {
+    "engineers": "01-working-with-engineers",
+    "depth": "02-technical-depth",
+    "bridging": "03-bridging-tech-and-users",
+}
+
+
+@dataclass(frozen=True)
+class Review:
+    """A question answered wrong earlier, and when it is due again."""
+
+    question_id: str
+    topic: str
+    level: int
+    due: datetime
+    step: int  # right answers since the last wrong one
+
+
+@dataclass(frozen=True)
+class TopicStep:
+    """The next thing to study in one topic."""
+
+    topic: str
+    title: str
+    area: str
+    bar: int
+    edge: int
+    evidence: str  # "quizzes", "diagnostic" or "none yet"
+    next_level: int
+    lesson: str
+    questions: tuple[str, ...]
+
+    @property
+    def below_bar(self) -> bool:
+        """True when the topic is below its area's interview bar."""
+        return self.edge < self.bar
+
+
+@dataclass(frozen=True)
+class StudyPlan:
+    """Reviews due now, reviews coming up, and the next topics in order."""
+
+    due: tuple[Review, ...]
+    upcoming: tuple[Review, ...]
+    steps: tuple[TopicStep, ...]
+
+    def __str__(self) -> str:
+        lines = [f"Reviews due now: {len(self.due)}"]
+        lines += [f"  - {r.question_id} (level {r.level})" for r in self.due[:10]]
+        if len(self.due) > 10:
+            lines.append(f"  … and {len(self.due) - 10} more")
+        if self.upcoming:
+            nxt = self.upcoming[0].due.strftime("%Y-%m-%d")
+            lines.append(f"Coming back later: {len(self.upcoming)} (the next on {nxt})")
+        lines.append("")
+        below = [s for s in self.steps if s.below_bar]
+        lines.append(f"Topics below the interview bar: {len(below)}")
+        for n, s in enumerate(self.steps, 1):
+            if n == len(below) + 1:
+                lines += ["", "Then, towards level 5:"]
+            mark = "below bar" if s.below_bar else "stretch"
+            lines.append(
+                f"{n:>2}. {s.title} ({s.area}, bar {s.bar}): edge {s.edge} from {s.evidence}; "
+                f"study level {s.next_level} [{mark}]"
+            )
+            lines.append(f"    read: {s.lesson}")
+            if s.questions:
+                lines.append(f"    answer: {', '.join(s.questions)}")
+        return "\n".join(lines)
+
+
+def _answered(attempts: Iterable) -> list:
+    return sorted(
+        (a for a in attempts if a.outcome in ("correct", "incorrect") and not a.retry),
+        key=lambda a: a.created_at,
+    )
+
+
+def review_schedule(attempts: Iterable, bank: Bank) -> list[Review]:
+    """Every question answered wrong at some point and not yet learnt, soonest due first."""
+    history: dict[str, list] = {}
+    for a in _answered(attempts):
+        if a.question_id in bank.questions:
+            history.setdefault(a.question_id, []).append(a)
+    reviews = []
+    for qid, items in history.items():
+        wrong = [i for i, a in enumerate(items) if a.outcome == "incorrect"]
+        if not wrong:
+            continue
+        streak = len(items) - 1 - wrong[-1]
+        if streak >= len(REVIEW_DAYS):
+            continue  # learnt
+        q = bank[qid]
+        due = items[-1].created_at + timedelta(days=REVIEW_DAYS[streak])
+        reviews.append(Review(qid, q.topic, q.level, due, streak))
+    return sorted(reviews, key=lambda r: (r.due, r.question_id))
+
+
+def _planning_edge(edge: TopicEdge, diagnostic: Mapping[str, int]) -> tuple[int, str]:
+    """The edge to plan from, and where it comes from."""
+    first_gap = edge.runs_out_at
+    if first_gap is None:
+        return 5, "quizzes"
+    if edge.status(first_gap) in (Status.FAILED, Status.SHAKY):
+        return edge.edge, "quizzes"
+    if edge.topic in diagnostic:
+        return diagnostic[edge.topic], "diagnostic"
+    if edge.edge > 0:
+        return edge.edge, "quizzes"
+    return 0, "none yet"
+
+
+def next_steps(
+    edges: Mapping[str, TopicEdge],
+    bank: Bank,
+    attempts: Iterable,
+    diagnostic: Mapping[str, int] | None = None,
+) -> list[TopicStep]:
+    """Topics to study next: below the bar first (largest gap first), then the rest."""
+    diagnostic = diagnostic or {}
+    seen = {a.question_id for a in attempts}
+    steps = []
+    order = 0
+    for area in bank.areas:
+        for topic in area.topics:
+            order += 1
+            if topic.id not in edges or not bank.for_topic(topic.id):
+                continue
+            edge, evidence = _planning_edge(edges[topic.id], diagnostic)
+            if edge >= 5:
+                continue
+            level = edge + 1
+            todo = [
+                q.id
+                for q in bank.for_topic(topic.id, level)
+                if q.id not in seen and not q.red_flags
+            ][:QUESTIONS_PER_STEP]
+            lesson = f"{NOTEBOOK_OF_AREA.get(area.id, area.id)}, section '{topic.title}'"
+            steps.append(
+                (
+                    (edge >= area.bar, -(area.bar - edge), order),
+                    TopicStep(
+                        topic.id,
+                        topic.title,
+                        area.id,
+                        area.bar,
+                        edge,
+                        evidence,
+                        level,
+                        lesson,
+                        tuple(todo),
+                    ),
+                )
+            )
+    return [step for _, step in sorted(steps, key=lambda s: s[0])]
+
+
+def build_plan(
+    attempts: Iterable,
+    edges: Mapping[str, TopicEdge],
+    bank: Bank,
+    now: datetime,
+    diagnostic: Mapping[str, int] | None = None,
+) -> StudyPlan:
+    """The whole plan at time ``now``."""
+    attempts = list(attempts)
+    schedule = review_schedule(attempts, bank)
+    due = tuple(r for r in schedule if r.due <= now)
+    upcoming = tuple(r for r in schedule if r.due > now)
+    return StudyPlan(due, upcoming, tuple(next_steps(edges, bank, attempts, diagnostic)))
+
+
+def learner_plan(store, learner: str | None = None, bank: Bank | None = None, now=None):
+    """The plan for one learner from their store: quiz evidence, the diagnostic, reviews."""
+    from pmtech.bank import load_bank
+    from pmtech.diagnostic import saved_run
+    from pmtech.edge import topic_edges
+    from pmtech.progress import default_learner, utc_now
+
+    bank = bank or load_bank()
+    learner = learner or default_learner()
+    attempts = store.attempts(learner)
+    edges = topic_edges(attempts, [t.id for t in bank.topics_with_questions()])
+    diag = saved_run(store, learner, bank)
+    finished = {e.topic: e.edge for e in diag.estimates() if e.finished}
+    return build_plan(attempts, edges, bank, now or utc_now(), finished)
