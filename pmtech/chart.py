@@ -278,3 +278,27 @@ def show_progress(
     if png:
         save_figure(fig, png)
     return edges
+
+
+def where_it_runs_out(edges: Mapping[str, TopicEdge], bank: Bank | None = None) -> str:
+    """Per topic, in words: the level held and the level where knowledge runs out."""
+    bank = bank or load_bank()
+    lines = []
+    for area in bank.areas:
+        rows = [t for t in area.topics if t.id in edges]
+        if not rows:
+            continue
+        lines.append(f"{area.title} (interview bar: level {area.bar})")
+        for topic in rows:
+            edge = edges[topic.id]
+            gap = edge.runs_out_at
+            if gap is None:
+                where = "holds all five levels"
+            elif all(lv.status is Status.UNKNOWN for lv in edge.levels):
+                where = "no evidence yet"
+            else:
+                held = f"holds level {edge.edge}" if edge.edge else "level 1 not held yet"
+                where = f"{held}; runs out at level {gap} ({edge.status(gap)})"
+            flag = "  <- below the bar" if edge.edge < area.bar and gap is not None else ""
+            lines.append(f"  {topic.title:<52} {where}{flag}")
+    return "\n".join(lines)

@@ -179,3 +179,13 @@ def diagnostic(areas: Iterable[str] | str | None = None, restart: bool = False, 
     if isinstance(areas, str):
         areas = [areas]
     return DiagnosticView(areas=areas, restart=restart, **kwargs)
+
+
+def show_saved_result(
+    store: ProgressStore | None = None, learner: str | None = None, bank: Bank | None = None
+) -> w.HTML:
+    """The learner's latest diagnostic result (finished or partial) as a widget."""
+    bank = bank or load_bank()
+    store = store or default_store()
+    diag = saved_run(store, learner or default_learner(), bank)
+    return w.HTML(result_table_html(diag))

@@ -191,11 +191,11 @@ def test_a_changed_bank_file_is_validated_again(bank_dir, private_home):
 MIN_PER_LEVEL = {"engineers": 2, "depth": 3, "bridging": 2}
 
 
-def test_every_topic_with_questions_has_its_minimum_per_level():
-    """Does each level of each covered topic have enough questions to judge it?"""
+def test_every_topic_has_its_minimum_per_level():
+    """Does each level of every topic of every area have enough questions to judge it?"""
     bank = load_bank()
     short = []
-    for topic in bank.topics_with_questions():
+    for topic in bank.topics():
         need = MIN_PER_LEVEL[topic.area]
         for level in range(1, 6):
             have = len(bank.for_topic(topic.id, level))
@@ -238,3 +238,14 @@ def test_choice_questions_do_not_give_the_answer_away_by_length():
     for area, flags in longest_by_area.items():
         share = sum(flags) / len(flags)
         assert share <= 0.4, f"{area}: the right option is the longest in {share:.0%} of questions"
+
+
+def test_every_engineers_topic_has_a_behavioural_prompt_with_red_flags():
+    """Area 1 is tested with "tell me about a time" questions: practise one per topic."""
+    bank = load_bank()
+    missing = [
+        t.id
+        for t in bank.area("engineers").topics
+        if not any(q.kind == "explain" and q.red_flags for q in bank.for_topic(t.id))
+    ]
+    assert missing == []
