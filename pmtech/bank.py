@@ -231,6 +231,16 @@ def _load_areas(directory: Path, problems: list[Problem]) -> tuple[Area, ...]:
             if not isinstance(tid, str) or not _ID_RE.match(tid):
                 problems.append(Problem(AREAS_FILE, f"bad topic entry {t!r}", area_id, "topics"))
                 continue
+            extra = sorted(set(t) - {"id", "title"})
+            if extra:
+                problems.append(
+                    Problem(
+                        AREAS_FILE,
+                        f"topic {tid!r} has unknown keys {extra} (quote a title with commas)",
+                        area_id,
+                        "topics",
+                    )
+                )
             if tid in seen_topics:
                 problems.append(Problem(AREAS_FILE, f"topic {tid!r} listed twice", area_id))
                 continue

@@ -161,7 +161,9 @@ def next_steps(
                 for q in bank.for_topic(topic.id, level)
                 if q.id not in seen and not q.red_flags
             ][:QUESTIONS_PER_STEP]
-            lesson = f"{NOTEBOOK_OF_AREA.get(area.id, area.id)}, section '{topic.title}'"
+            lesson = (
+                f"notebook {NOTEBOOK_OF_AREA.get(area.id, area.id)}, the section on {topic.title}"
+            )
             steps.append(
                 (
                     (edge >= area.bar, -(area.bar - edge), order),

@@ -249,3 +249,16 @@ def test_every_engineers_topic_has_a_behavioural_prompt_with_red_flags():
         if not any(q.kind == "explain" and q.red_flags for q in bank.for_topic(t.id))
     ]
     assert missing == []
+
+
+def test_an_unquoted_topic_title_with_commas_is_reported(bank_dir):
+    folder = bank_dir({"depth.yaml": [sample_question()]})
+    areas = folder / "areas.yaml"
+    areas.write_text(
+        areas.read_text().replace(
+            '{id: client-server, title: "Client/server, frontend vs backend, web vs native"}',
+            "{id: client-server, title: Client/server, frontend vs backend}",
+        )
+    )
+    _, problems = validate_bank(folder)
+    assert any("quote a title with commas" in p.message for p in problems), problems
