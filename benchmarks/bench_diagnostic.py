@@ -81,13 +81,14 @@ def run(bank, learners: int, population: str, seed: int, **options) -> dict:
     }
 
 
-def main() -> None:
-    """Print the figures for both populations."""
+def main(argv: list[str] | None = None) -> dict:
+    """Print the figures for both populations and return them."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--learners", type=int, default=200)
     parser.add_argument("--seed", type=int, default=1)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     bank = load_bank()
+    results = {}
     for population in ("related", "independent"):
         start = time.perf_counter()
         r = run(bank, args.learners, population, args.seed)
@@ -97,6 +98,8 @@ def main() -> None:
             f"({r['topics']} topics); asking every auto-checked question: "
             f"exact {r['reference_exact']:.1%}  [{time.perf_counter() - start:.1f} s]"
         )
+        results[population] = r
+    return results
 
 
 if __name__ == "__main__":

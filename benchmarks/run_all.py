@@ -11,6 +11,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 
 import bench_chart  # noqa: E402
+import bench_diagnostic  # noqa: E402
 import bench_first_quiz  # noqa: E402
 import bench_notebooks  # noqa: E402
 
@@ -24,6 +25,8 @@ def main() -> None:
     results["first_quiz"] = bench_first_quiz.main()
     print("\n== chart ==")
     results["chart"] = bench_chart.main()
+    print("\n== diagnostic ==")
+    results["diagnostic"] = bench_diagnostic.main(["--learners", "100"])
     print("\n== notebooks ==")
     results["notebooks"] = bench_notebooks.main()
     out = Path(__file__).parent / "results"

@@ -19,6 +19,9 @@ from pmtech.progress import ProgressStore, default_learner, utc_now
 from pmtech.quiz import QuestionWidget, default_store, styled_heading
 
 
+_PAD = " style='padding:2px 12px 2px 0'"
+
+
 def describe_edge(estimate: TopicEstimate) -> str:
     """The estimate in words: which level is held and where knowledge runs out."""
     if estimate.edge == 0:
@@ -37,20 +40,21 @@ def result_table_html(diag: Diagnostic) -> str:
         below = " <b>(below the bar)</b>" if est.finished and est.edge < area.bar else ""
         status = "done" if est.finished else "in progress"
         rows.append(
-            f"<tr><td>{html.escape(area.title)}</td><td>{html.escape(topic.title)}</td>"
-            f"<td>{html.escape(describe_edge(est))}{below}</td><td>{est.confidence:.0%}</td>"
-            f"<td>{est.asked}</td><td>{status}</td></tr>"
+            f"<tr><td{_PAD}>{html.escape(area.title)}</td><td{_PAD}>{html.escape(topic.title)}</td>"
+            f"<td{_PAD}>{html.escape(describe_edge(est))}{below}</td>"
+            f"<td{_PAD}>{est.confidence:.0%}</td><td{_PAD}>{est.asked}</td>"
+            f"<td{_PAD}>{status}</td></tr>"
         )
     if not rows:
         return "<p><i>No diagnostic answers yet.</i></p>"
     head = "".join(
-        f"<th style='text-align:left'>{h}</th>"
+        f"<th style='text-align:left;padding:2px 12px 2px 0'>{h}</th>"
         for h in ("Area", "Topic", "Estimate", "Confidence", "Questions", "Status")
     )
     done = sum(1 for t in diag.topics if diag.topic_finished(t))
+    answered = f"{diag.asked} question{'' if diag.asked == 1 else 's'} answered"
     return (
-        f"<p><b>Result so far:</b> {done} of {len(diag.topics)} topics done, "
-        f"{diag.asked} questions answered.</p>"
+        f"<p><b>Result so far:</b> {done} of {len(diag.topics)} topics done, {answered}.</p>"
         f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
     )
 
@@ -83,9 +87,12 @@ class DiagnosticView:
         self.notice = w.HTML(resumed)
         self.status = w.HTML()
         self.slot = w.VBox()
-        self.next_button = w.Button(description="Next question", button_style="primary")
-        self.skip_button = w.Button(description="Skip this one")
-        self.stop_button = w.Button(description="Stop and show my result")
+        wide = w.Layout(width="auto", min_width="140px")
+        self.next_button = w.Button(
+            description="Next question", button_style="primary", layout=wide
+        )
+        self.skip_button = w.Button(description="Skip this one", layout=wide)
+        self.stop_button = w.Button(description="Stop and show my result", layout=wide)
         self.next_button.on_click(lambda _: self.show_next())
         self.skip_button.on_click(lambda _: self.skip())
         self.stop_button.on_click(lambda _: self.stop())

@@ -137,7 +137,11 @@ def test_answer_a_quiz_question_in_jupyterlab(lab):
             expect(
                 page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']")
             ).to_have_count(1, timeout=90_000)
-            first = page.locator(".pmtech-question").first
+            first = (
+                page.locator(".pmtech-question")
+                .filter(has=page.get_by_role("radio", name=right, exact=True))
+                .last
+            )
             for attempt in range(2):  # a kernel still starting can swallow the first Run All
                 page.get_by_role("menuitem", name="Run", exact=True).click()
                 page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
@@ -152,6 +156,18 @@ def test_answer_a_quiz_question_in_jupyterlab(lab):
             feedback = first.locator(".pmtech-feedback")
             expect(feedback).to_contain_text("Correct.", timeout=30_000)
             expect(feedback).to_contain_text("Why:")
+            # The diagnostic above the quizzes works in the browser too: answer its first
+            # question (a number question, computed the same way below) and move on.
+            diag_widget = page.locator(".pmtech-question").first
+            diag_q = first_diagnostic_question()
+            diag_widget.get_by_role("textbox").fill(str(diag_q.answer))
+            diag_widget.get_by_role("button", name="Check", exact=True).click()
+            expect(diag_widget.locator(".pmtech-feedback")).to_contain_text(
+                "Correct.", timeout=30_000
+            )
+            expect(page.get_by_role("button", name="Next question")).to_be_enabled()
+            diag_widget.scroll_into_view_if_needed()
+            page.screenshot(path=str(ARTIFACTS / "browser-diagnostic.png"))
             # The chart cell ran too: an image is on the page.
             expect(page.locator(".jp-OutputArea-output img").first).to_be_visible(timeout=60_000)
             first.scroll_into_view_if_needed()
@@ -172,3 +188,18 @@ def test_answer_a_quiz_question_in_jupyterlab(lab):
         conn.close()
         time.sleep(0.2)
     assert rows == [("browser-learner", "correct", "quiz")]
+    conn = sqlite3.connect(lab["store"])
+    diag_rows = conn.execute(
+        "SELECT question_id, outcome FROM attempts WHERE source = 'diagnostic'"
+    ).fetchall()
+    conn.close()
+    assert diag_rows == [(first_diagnostic_question().id, "correct")]
+
+
+def first_diagnostic_question():
+    """The question a fresh diagnostic asks first (deterministic for a given bank)."""
+    from pmtech.diagnostic import Diagnostic
+
+    question = Diagnostic.for_areas(load_bank()).next_question()
+    assert question.kind == "number", "the browser test types the diagnostic's first answer"
+    return question
