@@ -18,7 +18,6 @@ from pmtech.diagnostic import SOURCE, Diagnostic, TopicEstimate, run_key, saved_
 from pmtech.progress import ProgressStore, default_learner, utc_now
 from pmtech.quiz import QuestionWidget, default_store, styled_heading
 
-
 _PAD = " style='padding:2px 12px 2px 0'"
 
 
