@@ -14,8 +14,10 @@ import hashlib
 import json
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlparse
+
+from pmtech.labs.loopback import LoopbackServer
 
 MAX_LIMIT = 100
 MAX_WORK_MS = 5_000
@@ -62,8 +64,6 @@ class _State:
 
 
 class _Handler(BaseHTTPRequestHandler):
-    server: _Server
-
     def log_message(self, *args) -> None:  # keep notebook output clean
         pass
 
@@ -143,42 +143,14 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(201, payment)
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    state: _State
-
-
-class LocalAPI:
+class LocalAPI(LoopbackServer):
     """The API on a free loopback port, served from a background thread."""
 
     def __init__(self, orders: int = 250, rate_limit: int = 50, window_s: float = 1.0):
-        self._server = _Server(("127.0.0.1", 0), _Handler)
-        self._server.state = _State(orders, rate_limit, window_s)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        """The base URL, e.g. ``http://127.0.0.1:54321``."""
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        super().__init__(_Handler)
+        self.server.state = _State(orders, rate_limit, window_s)
 
     @property
     def payments(self) -> list[dict]:
         """Every payment the server has applied (to see whether a retry charged twice)."""
-        return list(self._server.state.payments)
-
-    def start(self) -> LocalAPI:
-        """Start serving; returns self."""
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving and free the port."""
-        self._server.shutdown()
-        self._server.server_close()
-
-    def __enter__(self) -> LocalAPI:
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
+        return list(self.server.state.payments)

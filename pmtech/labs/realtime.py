@@ -15,8 +15,10 @@ import threading
 import time
 import urllib.request
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlparse
+
+from pmtech.labs.loopback import LoopbackServer
 
 
 class _Events:
@@ -45,7 +47,6 @@ class _Events:
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True
-    server: _EventServer
 
     def log_message(self, *args) -> None:  # keep notebook output clean
         pass
@@ -66,14 +67,6 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
-
-
-class _EventServer(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self):
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.events = _Events()
 
 
 @dataclass(frozen=True)
@@ -127,9 +120,10 @@ def compare_delivery(
         raise ValueError("need at least one message, a positive duration and positive intervals")
     rng = random.Random(seed)
     moments = sorted(rng.uniform(0.05, duration_s) for _ in range(messages))
-    server = _EventServer()
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_address[1]}"
+    server = LoopbackServer(_Handler)
+    server.server.events = events = _Events()
+    server.start()
+    base = server.url
     reports: list[ClientReport] = []
     start = time.monotonic()
     until = start + duration_s + max(intervals) + 5  # a tail for the last message to arrive
@@ -142,11 +136,10 @@ def compare_delivery(
             c.start()
         for moment in moments:
             time.sleep(max(0.0, start + moment - time.monotonic()))
-            server.events.publish()
+            events.publish()
         for c in clients:
             c.join(timeout=until - time.monotonic() + 40)
     finally:
-        server.shutdown()
-        server.server_close()
+        server.stop()
     rank = {style: n for n, style in enumerate(f"poll every {i:g} s" for i in intervals)}
     return sorted(reports, key=lambda r: rank.get(r.style, len(rank)))

@@ -12,7 +12,9 @@ import socket
 import threading
 import time
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from pmtech.labs.loopback import LoopbackServer
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -20,7 +22,6 @@ class _Handler(BaseHTTPRequestHandler):
     # Without this, the small body waits on the client's delayed ACK (~40 ms on Linux):
     # Nagle's algorithm holds a second small write until the first is acknowledged.
     disable_nagle_algorithm = True
-    server: _CountingServer
 
     def log_message(self, *args) -> None:  # keep notebook output clean
         pass
@@ -39,15 +40,6 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
 
-class _CountingServer(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self):
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.connections = 0
-        self.lock = threading.Lock()
-
-
 @dataclass(frozen=True)
 class FetchRun:
     """One batch of requests: how many, over how many TCP connections, and how long."""
@@ -62,39 +54,19 @@ class FetchRun:
         return self.seconds * 1000 / self.requests
 
 
-class KeepAliveServer:
+class KeepAliveServer(LoopbackServer):
     """The counting HTTP/1.1 server on a free loopback port, served from a thread."""
 
     def __init__(self):
-        self._server = _CountingServer()
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    @property
-    def port(self) -> int:
-        """The loopback port the server listens on."""
-        return self._server.server_address[1]
+        super().__init__(_Handler)
+        self.server.connections = 0
+        self.server.lock = threading.Lock()
 
     @property
     def connections(self) -> int:
         """TCP connections accepted so far."""
-        with self._server.lock:
-            return self._server.connections
-
-    def start(self) -> KeepAliveServer:
-        """Start serving; returns self."""
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving and free the port."""
-        self._server.shutdown()
-        self._server.server_close()
-
-    def __enter__(self) -> KeepAliveServer:
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
+        with self.server.lock:
+            return self.server.connections
 
     def fetch(self, requests: int, reuse: bool) -> FetchRun:
         """Send ``requests`` GETs, over one kept-alive connection or a new one each time."""
