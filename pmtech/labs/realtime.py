@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlparse
 
-from pmtech.labs.loopback import LoopbackServer
+from pmtech.labs.loopback import LoopbackServer, send_json
 
 
 class _Events:
@@ -59,14 +59,8 @@ class _Handler(BaseHTTPRequestHandler):
         except ValueError:
             self.send_error(400, "after and wait must be numbers")
             return
-        body = json.dumps(
-            [{"id": i, "published": t} for i, t in self.server.events.after(after, wait_s)]
-        ).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        fresh = self.server.events.after(after, wait_s)
+        send_json(self, 200, [{"id": i, "published": t} for i, t in fresh])
 
 
 @dataclass(frozen=True)

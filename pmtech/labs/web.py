@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
 
-from pmtech.labs.loopback import LoopbackServer
+from pmtech.labs.loopback import LoopbackServer, send_json
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -32,12 +32,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.server.connections += 1
 
     def do_GET(self) -> None:  # noqa: N802 - the name http.server calls
-        body = b'{"ok": true}'
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        send_json(self, 200, {"ok": True})
 
 
 @dataclass(frozen=True)
