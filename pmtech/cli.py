@@ -8,6 +8,7 @@ from pathlib import Path
 
 from pmtech.bank import BankError, validate_bank
 from pmtech.cohort import CohortError
+from pmtech.grading import GradingError
 from pmtech.progress import ProgressStore, StoreError, default_home, default_learner
 from pmtech.selfstudy import AssignmentError
 
@@ -133,6 +134,26 @@ def cmd_cohort(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_grade(args: argparse.Namespace) -> int:
+    """Autograde every submitted learner of an assignment in parallel, resumably."""
+    from pmtech.grading.batch import grade_assignment
+
+    summary = grade_assignment(
+        Path(args.course),
+        args.assignment,
+        jobs=args.jobs,
+        students=args.student or None,
+        force=args.force,
+        feedback=not args.no_feedback,
+        cell_timeout=args.cell_timeout,
+        notebook_budget=args.budget,
+    )
+    print("\n".join(summary.lines()))
+    if summary.interrupted:
+        return 130
+    return 1 if summary.failed else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``pmtech`` command."""
     parser = argparse.ArgumentParser(
@@ -183,6 +204,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="cohort", help="folder for cohort.png and cohort.csv")
     p.set_defaults(func=cmd_cohort)
 
+    p = sub.add_parser("grade", help="instructors: autograde every learner in parallel")
+    p.add_argument("assignment", help="the assignment id, e.g. 02-technical-depth")
+    p.add_argument("--course", default=".", help="the course folder (default: this folder)")
+    p.add_argument("--jobs", type=int, help="workers in parallel (default: one per CPU)")
+    p.add_argument("--student", action="append", help="grade only this learner (repeatable)")
+    p.add_argument("--force", action="store_true", help="grade learners graded before too")
+    p.add_argument("--no-feedback", action="store_true", help="skip the feedback HTML")
+    p.add_argument("--cell-timeout", type=int, help="seconds one cell may run")
+    p.add_argument("--budget", type=int, help="seconds one notebook may run in all")
+    p.set_defaults(func=cmd_grade)
+
     p = sub.add_parser("sync-quiz-text", help="refresh the text copy above each quiz cell")
     p.add_argument("notebooks", nargs="*", type=Path, help="default: notebooks/*.ipynb")
     p.add_argument("--check", action="store_true", help="only report notebooks out of date")
@@ -195,6 +227,6 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (BankError, StoreError, AssignmentError, CohortError) as exc:
+    except (BankError, StoreError, AssignmentError, CohortError, GradingError) as exc:
         print(f"pmtech {args.command}: {exc}", file=sys.stderr)
         return 2

@@ -1,0 +1,78 @@
+"""An nbgrader Execute step with a time budget for the whole notebook, not only per cell.
+
+Stock nbgrader stops a cell after its timeout and goes on with the next one, so a learner's
+endless loop costs one full timeout for every later cell that calls the looping function.
+Here the notebook has one budget: each cell may run for at most the per-cell timeout or what
+is left of the budget, whichever is less; once the budget is used up, the remaining code
+cells are not run and get an error output that names the cell that ran too long, so their
+tests score zero and the learner's feedback says why.
+
+Enabled for plain ``nbgrader autograde`` too, through ``nbgrader_config.py``.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+from nbformat.notebooknode import NotebookNode
+from nbgrader.preprocessors import Execute
+from traitlets import Integer
+
+from pmtech.grading import SKIPPED_ENAME, TIMEOUT_ENAME
+
+
+def cell_name(cell: NotebookNode, index: int) -> str:
+    """How feedback names a cell: its nbgrader grade id, or its position."""
+    grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+    return f"'{grade_id}'" if grade_id else f"cell {index + 1}"
+
+
+def _error(ename: str, message: str) -> NotebookNode:
+    return NotebookNode(output_type="error", ename=ename, evalue=message, traceback=[message])
+
+
+class BudgetedExecute(Execute):
+    """nbgrader's Execute with ``notebook_budget`` seconds for the whole notebook."""
+
+    notebook_budget = Integer(
+        300, help="Seconds the whole notebook may run; later cells are skipped once it is used."
+    ).tag(config=True)
+
+    def preprocess(self, nb, resources=None, km=None):
+        """Run the notebook against one deadline."""
+        self._deadline = time.monotonic() + self.notebook_budget
+        self._culprit: str | None = None
+        return super().preprocess(nb, resources, km)
+
+    def _get_timeout(self, cell):
+        base = super()._get_timeout(cell)
+        remaining = max(1, math.ceil(self._deadline - time.monotonic()))
+        return remaining if base is None else min(base, remaining)
+
+    def preprocess_cell(self, cell, resources, index):
+        """Skip the cell once the budget is gone; name the cell that ran out of time."""
+        if cell.cell_type != "code" or not cell.source.strip():
+            return super().preprocess_cell(cell, resources, index)
+        if time.monotonic() >= self._deadline:
+            culprit = self._culprit or "an earlier cell"
+            cell.outputs = [
+                _error(
+                    SKIPPED_ENAME,
+                    f"Not run: the notebook used up its {self.notebook_budget} s time budget "
+                    f"(the cell that ran too long: {culprit}).",
+                )
+            ]
+            return cell, resources
+        allowed = self._get_timeout(cell)
+        cell, resources = super().preprocess_cell(cell, resources, index)
+        for n, output in enumerate(cell.outputs):
+            if output.get("output_type") == "error" and output.get("ename") == TIMEOUT_ENAME:
+                name = cell_name(cell, index)
+                self._culprit = self._culprit or name
+                cell.outputs[n] = _error(
+                    TIMEOUT_ENAME,
+                    f"Stopped: {name} ran for more than {allowed} s (an endless loop, or work "
+                    "that is far too slow).",
+                )
+        return cell, resources
