@@ -230,3 +230,7 @@ def main(argv: list[str] | None = None) -> int:
     except (BankError, StoreError, AssignmentError, CohortError, GradingError) as exc:
         print(f"pmtech {args.command}: {exc}", file=sys.stderr)
         return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
