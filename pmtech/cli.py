@@ -136,9 +136,9 @@ def cmd_cohort(args: argparse.Namespace) -> int:
 
 def cmd_grade(args: argparse.Namespace) -> int:
     """Autograde every submitted learner of an assignment in parallel, resumably."""
-    from pmtech.grading.batch import grade_assignment
+    from pmtech.grading.batch import grade_assignments
 
-    summary = grade_assignment(
+    summaries = grade_assignments(
         Path(args.course),
         args.assignment,
         jobs=args.jobs,
@@ -148,10 +148,11 @@ def cmd_grade(args: argparse.Namespace) -> int:
         cell_timeout=args.cell_timeout,
         notebook_budget=args.budget,
     )
-    print("\n".join(summary.lines()))
-    if summary.interrupted:
+    for summary in summaries:
+        print("\n".join(summary.lines()))
+    if any(s.interrupted for s in summaries):
         return 130
-    return 1 if summary.failed else 0
+    return 1 if any(s.failed for s in summaries) else 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -205,7 +206,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_cohort)
 
     p = sub.add_parser("grade", help="instructors: autograde every learner in parallel")
-    p.add_argument("assignment", help="the assignment id, e.g. 02-technical-depth")
+    p.add_argument("assignment", nargs="+", help="assignment ids, e.g. 02-technical-depth")
     p.add_argument("--course", default=".", help="the course folder (default: this folder)")
     p.add_argument("--jobs", type=int, help="workers in parallel (default: one per CPU)")
     p.add_argument("--student", action="append", help="grade only this learner (repeatable)")

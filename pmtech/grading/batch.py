@@ -26,7 +26,6 @@ import sys
 import time
 import warnings
 from collections.abc import Callable, Iterable
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
@@ -331,9 +330,24 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def grade_assignment(
+def skip_slow_format_checker() -> None:
+    """Keep jsonschema from importing ``rfc3987_syntax`` in this process.
+
+    jsonschema loads that optional IRI format checker when it is installed (Jupyter installs
+    it), and it builds a parser at import: about 2 s per process, on every import of
+    nbformat. Grading never validates IRI strings, so the grading processes go without it.
+    """
+    sys.modules.setdefault("rfc3987_syntax", None)
+
+
+def grade_assignment(course: Path, assignment: str, **options) -> Summary:
+    """Grade every learner who submitted ``assignment``; see :func:`grade_assignments`."""
+    return grade_assignments(course, [assignment], **options)[0]
+
+
+def grade_assignments(
     course: Path,
-    assignment: str,
+    assignments: list[str],
     jobs: int | None = None,
     students: Iterable[str] | None = None,
     force: bool = False,
@@ -341,11 +355,19 @@ def grade_assignment(
     cell_timeout: int | None = None,
     notebook_budget: int | None = None,
     progress: Callable[[int, int], None] | None = None,
-) -> Summary:
-    """Grade every learner who submitted ``assignment``; see the module docstring."""
+) -> list[Summary]:
+    """Grade every submitted learner of each assignment with one set of ``jobs`` workers.
+
+    Learners already graded with the same submission are skipped unless ``force``; the
+    progress callback gets (finished, failed) after each learner.
+    """
+    skip_slow_format_checker()
     course = Path(course).resolve()
-    if not (course / "source" / assignment).is_dir():
-        raise GradingError(f"no assignment {assignment!r} in {course / 'source'}")
+    if not assignments:
+        raise GradingError("name at least one assignment")
+    for assignment in assignments:
+        if not (course / "source" / assignment).is_dir():
+            raise GradingError(f"no assignment {assignment!r} in {course / 'source'}")
     jobs = jobs or default_jobs()
     if jobs < 1:
         raise GradingError(f"--jobs must be at least 1, got {jobs}")
@@ -354,24 +376,58 @@ def grade_assignment(
         overrides["BudgetedExecute.timeout"] = cell_timeout
     if notebook_budget is not None:
         overrides["BudgetedExecute.notebook_budget"] = notebook_budget
-    config = load_course_config(course, overrides)
-    _check_gradebook(config, assignment)
-    learners = submissions(course, assignment, students)
-    summary = Summary(assignment, len(learners))
+    students = list(students) if students is not None else None
+    learners = {a: submissions(course, a, students) for a in assignments}
     start = time.perf_counter()
     with course_lock(course):
-        journal = Journal(course / "autograded" / f".pmtech-grade-{assignment}.json")
-        prints = {s: fingerprint(course, assignment, s) for s in learners}
-        todo = [s for s in learners if force or not journal.finished(s, prints[s])]
-        summary.skipped = [s for s in learners if s not in todo]
-        bar = ProgressLine(len(todo))
-        report = progress or bar.update
-        if todo:
-            _run_pool(course, assignment, todo, jobs, feedback, overrides, journal, prints,
-                      summary, report)  # fmt: skip
-        bar.close()
-    summary.seconds = time.perf_counter() - start
-    return summary
+        # Workers load nbgrader while this process checks the gradebook and the journals.
+        pool = _Pool(course, feedback, overrides, jobs)
+        try:
+            config = load_course_config(course, overrides)
+            for assignment in assignments:
+                _check_gradebook(config, assignment)
+            summaries, tasks, journals, prints = [], [], {}, {}
+            for assignment in assignments:
+                summary = Summary(assignment, len(learners[assignment]))
+                journals[assignment] = Journal(
+                    course / "autograded" / f".pmtech-grade-{assignment}.json"
+                )
+                for student in learners[assignment]:
+                    prints[assignment, student] = fingerprint(course, assignment, student)
+                    if force or not journals[assignment].finished(
+                        student, prints[assignment, student]
+                    ):
+                        tasks.append((assignment, student))
+                    else:
+                        summary.skipped.append(student)
+                summaries.append(summary)
+            by_assignment = {s.assignment: s for s in summaries}
+            bar = ProgressLine(len(tasks))
+            report = progress or bar.update
+            done = failed = 0
+
+            def finish(assignment: str, outcome: Outcome) -> None:
+                nonlocal done, failed
+                summary = by_assignment[assignment]
+                if outcome.ok:
+                    journals[assignment].record(
+                        outcome.student, prints[assignment, outcome.student]
+                    )
+                    summary.graded.append(outcome)
+                else:
+                    summary.failed.append(outcome)
+                    failed += 1
+                done += 1
+                report(done, failed)
+
+            interrupted = pool.run(tasks, finish)
+            bar.close()
+        finally:
+            pool.close()
+    for summary in summaries:
+        summary.interrupted = interrupted
+        summary.seconds = time.perf_counter() - start
+    return summaries
 
 
 def _check_gradebook(config, assignment: str) -> None:
@@ -389,42 +445,107 @@ def _check_gradebook(config, assignment: str) -> None:
     use_wal(db_url)
 
 
-def _run_pool(course, assignment, todo, jobs, feedback, overrides, journal, prints, summary,
-              report) -> None:  # fmt: skip
-    context = get_context("spawn")
-    pool = ProcessPoolExecutor(
-        max_workers=min(jobs, len(todo)),
-        mp_context=context,
-        initializer=_init_worker,
-        initargs=(str(course), overrides),
-    )
-    pending: dict[Future, str] = {}
-    queue = list(todo)
-    try:
-        while queue or pending:
-            while queue and len(pending) < 2 * jobs:  # keep every worker fed, no more
-                student = queue.pop(0)
-                future = pool.submit(grade_one, str(course), assignment, student, feedback)
-                pending[future] = student
-            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for future in finished:
-                student = pending.pop(future)
-                try:
-                    outcome = future.result()
-                except Exception as exc:  # a worker died (crash, out of memory)
-                    outcome = Outcome(student, False, 0.0, f"worker died: {exc!r}")
-                if outcome.ok:
-                    journal.record(student, prints[student])
-                    summary.graded.append(outcome)
-                else:
-                    summary.failed.append(outcome)
-                report(len(summary.graded) + len(summary.failed), len(summary.failed))
-    except KeyboardInterrupt:
-        summary.interrupted = True
-        for future in pending:
-            future.cancel()
-        for process in list(getattr(pool, "_processes", {}).values()):
-            with contextlib.suppress(ProcessLookupError):
-                process.kill()
-    finally:
-        pool.shutdown(wait=not summary.interrupted, cancel_futures=True)
+def _worker_main(conn, course: str, feedback: bool, overrides: dict) -> None:
+    """A worker process: load nbgrader once, then grade what the parent sends."""
+    skip_slow_format_checker()
+    _init_worker(course, overrides)
+    conn.send("ready")
+    while True:
+        task = conn.recv()
+        if task is None:
+            return
+        assignment, student = task
+        conn.send(grade_one(course, assignment, student, feedback))
+
+
+class _Worker:
+    """One worker process, its pipe, and the learner it is grading (if any)."""
+
+    def __init__(self, context, course: Path, feedback: bool, overrides: dict):
+        self.conn, child = context.Pipe()
+        self.process = context.Process(
+            target=_worker_main, args=(child, str(course), feedback, overrides), daemon=True
+        )
+        self.process.start()
+        child.close()
+        self.task: tuple[str, str] | None = None
+        self.started = 0.0
+        self.ready = False
+
+    def give(self, task: tuple[str, str]) -> None:
+        self.task, self.started = task, time.perf_counter()
+        self.conn.send(task)
+
+    def kill(self) -> None:
+        with contextlib.suppress(ProcessLookupError, OSError, AttributeError):
+            self.process.kill()
+
+
+class _Pool:
+    """``jobs`` worker processes; a worker that dies fails only the learner it was grading."""
+
+    def __init__(self, course: Path, feedback: bool, overrides: dict, jobs: int):
+        self.context = get_context("spawn")
+        self.args = (course, feedback, overrides)
+        self.course = course
+        self.workers = [_Worker(self.context, *self.args) for _ in range(jobs)]
+
+    def run(self, tasks: list[tuple[str, str]], finish) -> bool:
+        """Grade every task, calling ``finish(assignment, outcome)``; True if interrupted."""
+        from multiprocessing.connection import wait as wait_any
+
+        queue, workers = list(tasks), self.workers
+        try:
+            while workers:
+                for worker in list(workers):
+                    if worker.task is None and worker.process.is_alive():
+                        if not queue:
+                            worker.conn.send(None)
+                            workers.remove(worker)
+                        elif worker.ready or worker.conn.poll():
+                            if not worker.ready:
+                                worker.conn.recv()  # "ready"
+                                worker.ready = True
+                            worker.give(queue.pop(0))
+                if not workers:
+                    break
+                ready = wait_any([w.conn for w in workers] + [w.process.sentinel for w in workers])
+                for worker in list(workers):
+                    if worker.conn in ready and worker.task is not None:
+                        try:
+                            outcome = worker.conn.recv()
+                        except (EOFError, OSError):
+                            continue  # it died: handled below through its sentinel
+                        task, worker.task = worker.task, None
+                        finish(task[0], outcome)
+                    elif worker.process.sentinel in ready and not worker.process.is_alive():
+                        self._buried(worker, queue, finish)
+            return False
+        except KeyboardInterrupt:
+            return True
+
+    def _buried(self, worker: _Worker, queue: list, finish) -> None:
+        self.workers.remove(worker)
+        if not worker.ready:
+            raise GradingError(
+                f"a grading process could not start (exit code {worker.process.exitcode}); "
+                f"its messages are in {worker_log(self.course)}"
+            )
+        if worker.task is not None:
+            assignment, student = worker.task
+            reason = (
+                f"the grading process died (exit code {worker.process.exitcode}): out of "
+                "memory, or killed"
+            )
+            finish(
+                assignment, Outcome(student, False, time.perf_counter() - worker.started, reason)
+            )
+        if queue:
+            self.workers.append(_Worker(self.context, *self.args))
+
+    def close(self) -> None:
+        """Stop every worker (they get no more work; a stuck one is killed)."""
+        for worker in self.workers:
+            worker.kill()
+        for worker in self.workers:
+            worker.process.join(5)
