@@ -222,8 +222,9 @@ def worker_log(course: Path) -> Path:
 def _init_worker(course: str, overrides: dict) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C for everyone
     _die_with_parent()
-    # Kernels inherit this process's stderr: send both to the log instead of the terminal.
+    # Kernels inherit this process's stdout and stderr: send all to the log, not the terminal.
     log = os.open(worker_log(Path(course)), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    os.dup2(log, 1)
     os.dup2(log, 2)
     os.close(log)
     warnings.simplefilter("ignore")  # nbgrader's SQLAlchemy warnings, once per learner
@@ -445,8 +446,9 @@ def _check_gradebook(config, assignment: str) -> None:
     use_wal(db_url)
 
 
-def _worker_main(conn, course: str, feedback: bool, overrides: dict) -> None:
+def _worker_main(conn, course: str, feedback: bool, overrides: dict, slot: int) -> None:
     """A worker process: load nbgrader once, then grade what the parent sends."""
+    os.environ["PMTECH_GRADING_SLOT"] = str(slot)  # its own sandbox uid, so limits are per learner
     skip_slow_format_checker()
     _init_worker(course, overrides)
     conn.send("ready")
@@ -461,10 +463,11 @@ def _worker_main(conn, course: str, feedback: bool, overrides: dict) -> None:
 class _Worker:
     """One worker process, its pipe, and the learner it is grading (if any)."""
 
-    def __init__(self, context, course: Path, feedback: bool, overrides: dict):
+    def __init__(self, context, course: Path, feedback: bool, overrides: dict, slot: int):
+        self.slot = slot
         self.conn, child = context.Pipe()
         self.process = context.Process(
-            target=_worker_main, args=(child, str(course), feedback, overrides), daemon=True
+            target=_worker_main, args=(child, str(course), feedback, overrides, slot), daemon=True
         )
         self.process.start()
         child.close()
@@ -488,7 +491,7 @@ class _Pool:
         self.context = get_context("spawn")
         self.args = (course, feedback, overrides)
         self.course = course
-        self.workers = [_Worker(self.context, *self.args) for _ in range(jobs)]
+        self.workers = [_Worker(self.context, *self.args, slot) for slot in range(jobs)]
 
     def run(self, tasks: list[tuple[str, str]], finish) -> bool:
         """Grade every task, calling ``finish(assignment, outcome)``; True if interrupted."""
@@ -541,7 +544,7 @@ class _Pool:
                 assignment, Outcome(student, False, time.perf_counter() - worker.started, reason)
             )
         if queue:
-            self.workers.append(_Worker(self.context, *self.args))
+            self.workers.append(_Worker(self.context, *self.args, worker.slot))
 
     def close(self) -> None:
         """Stop every worker (they get no more work; a stuck one is killed)."""

@@ -17,7 +17,7 @@ import time
 
 from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import Execute
-from traitlets import Integer
+from traitlets import Integer, Unicode
 
 from pmtech.grading import SKIPPED_ENAME, TIMEOUT_ENAME
 
@@ -38,6 +38,31 @@ class BudgetedExecute(Execute):
     notebook_budget = Integer(
         300, help="Seconds the whole notebook may run; later cells are skipped once it is used."
     ).tag(config=True)
+    sandbox = Unicode(
+        "auto",
+        help="Confine the kernel (pmtech/grading/sandbox.py): 'auto' when possible (else warn "
+        "once), 'required' (fail when impossible) or 'off'.",
+    ).tag(config=True)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.sandbox not in ("auto", "required", "off"):
+            raise ValueError(f"sandbox must be auto, required or off, not {self.sandbox!r}")
+        if self.sandbox == "off":
+            return
+        from pmtech.grading.sandbox import (
+            SandboxedKernelManager,
+            warn_unconfined_once,
+            why_not_confined,
+        )
+
+        reason = why_not_confined()
+        if reason is None:
+            self.kernel_manager_class = SandboxedKernelManager
+        elif self.sandbox == "required":
+            raise RuntimeError(f"cannot confine learners' kernels: {reason}")
+        else:
+            warn_unconfined_once(reason)
 
     def preprocess(self, nb, resources=None, km=None):
         """Run the notebook against one deadline."""

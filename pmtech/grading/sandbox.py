@@ -1,0 +1,183 @@
+"""Confine each learner's kernel while it is graded.
+
+Without this, a submission runs as the instructor in the course folder: it can read every
+solution and hidden test in ``source/``, rewrite ``gradebook.db``, or take the machine down.
+Here the kernel starts inside bubblewrap (Debian's ``bubblewrap`` package):
+
+- it sees only what Python needs, read-only (the system, the Python install, the virtual
+  environment, the ``pmtech`` package), plus its own working folder: a size-limited tmpfs
+  holding a copy of the learner's files, without the notebook itself (which holds the
+  hidden tests by then);
+- no network (a fresh network namespace with only its own loopback), its own process
+  namespace, and it dies with the grader;
+- it runs as an unprivileged user (one uid per grading slot, so limits are per learner)
+  with resource limits: memory, processes, open files, file size, CPU seconds.
+
+The kernel talks to the grader over Unix sockets (ZeroMQ's ipc transport) in a private
+folder, since TCP on the host's loopback is out of reach from the sandbox's network.
+
+Confinement needs root (bubblewrap creates the namespaces, then drops to the unprivileged
+user). Without it grading still runs, unconfined, and :func:`why_not_confined` says why.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import sys
+import tempfile
+import warnings
+from pathlib import Path
+
+from jupyter_client.manager import AsyncKernelManager
+
+BASE_UID = 61000  # uid of the first grading slot; slot n runs as BASE_UID + n
+WORKDIR_SIZE = 512 * 1024 * 1024  # the learner's working folder (a tmpfs)
+TMP_SIZE = 64 * 1024 * 1024
+LIMITS = {  # resource.RLIMIT_* name: value, set just before the kernel starts
+    "RLIMIT_AS": 2 * 1024**3,  # address space: an endless allocation fails with MemoryError
+    "RLIMIT_NPROC": 64,  # processes and threads of this uid: a fork bomb fails to fork
+    "RLIMIT_NOFILE": 256,
+    "RLIMIT_FSIZE": 256 * 1024**2,  # largest file the kernel may write
+    "RLIMIT_CORE": 0,
+}
+_WARNED = False
+
+
+def why_not_confined() -> str | None:
+    """None when kernels can be confined here; otherwise the reason, in one sentence."""
+    if not sys.platform.startswith("linux"):
+        return "kernels can only be confined on Linux"
+    if shutil.which("bwrap") is None:
+        return "bubblewrap is not installed (Debian: apt-get install bubblewrap)"
+    if os.geteuid() != 0:
+        return "confining kernels needs root (to create namespaces and switch user)"
+    return None
+
+
+def warn_unconfined_once(reason: str) -> None:
+    """Say once per process, clearly, that submissions run without isolation."""
+    global _WARNED
+    if not _WARNED:
+        _WARNED = True
+        warnings.warn(
+            f"learners' code is NOT isolated while it is graded: {reason}. A submission can "
+            "read the solutions and hidden tests and change the gradebook.",
+            stacklevel=2,
+        )
+
+
+def slot_uid() -> int:
+    """The unprivileged uid of this grading process's slot."""
+    return BASE_UID + int(os.environ.get("PMTECH_GRADING_SLOT", "0"))
+
+
+def _read_only_paths() -> list[str]:
+    """Everything the kernel needs to run Python, read-only."""
+    import pmtech
+
+    paths = ["/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/etc"]
+    paths += [sys.base_prefix, sys.prefix, str(Path(pmtech.__file__).resolve().parent)]
+    seen, out = set(), []
+    for p in paths:
+        real = os.path.realpath(p)
+        if os.path.exists(p) and real not in seen:
+            seen.add(real)
+            out.append(p)
+    return out
+
+
+def confine_command(kernel_cmd: list[str], workdir: str, ipc_dir: str) -> list[str]:
+    """The bubblewrap command line that runs ``kernel_cmd`` confined in a copy of ``workdir``."""
+    bwrap = [shutil.which("bwrap") or "bwrap", "--die-with-parent", "--new-session"]
+    bwrap += ["--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts"]
+    made: set[str] = set()
+    for path in _read_only_paths():
+        # Parents such as /root may be private on the host; inside they only need traversing.
+        for parent in reversed(Path(path).parents[:-1]):
+            if str(parent) not in made:
+                made.add(str(parent))
+                bwrap += ["--perms", "0755", "--dir", str(parent)]
+        bwrap += ["--ro-bind", path, path]
+    bwrap += ["--proc", "/proc", "--dev", "/dev"]
+    bwrap += ["--perms", "1777", "--size", str(TMP_SIZE), "--tmpfs", "/tmp"]
+    bwrap += ["--ro-bind", workdir, "/submission"]
+    bwrap += ["--perms", "0777", "--size", str(WORKDIR_SIZE), "--tmpfs", workdir]
+    bwrap += ["--bind", ipc_dir, ipc_dir]
+    bwrap += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID", "--chdir", workdir]
+    uid = str(slot_uid())
+    drop = [
+        shutil.which("setpriv") or "setpriv",
+        f"--reuid={uid}",
+        f"--regid={uid}",
+        "--clear-groups",
+        "--inh-caps=-all",
+        "--bounding-set=-all",
+        "--no-new-privs",
+    ]
+    inner = [sys.executable, "-m", "pmtech.grading.sandbox", "--inner", workdir, "--"]
+    return [*bwrap, "--", *drop, *inner, *kernel_cmd]
+
+
+class SandboxedKernelManager(AsyncKernelManager):
+    """A kernel manager whose kernels start confined (see the module docstring)."""
+
+    async def _async_pre_start_kernel(self, **kw):
+        self._ipc_dir = tempfile.mkdtemp(prefix="pmtech-ipc-")
+        os.chmod(self._ipc_dir, 0o777)  # the kernel's own user creates the sockets here
+        self.transport = "ipc"
+        self.ip = os.path.join(self._ipc_dir, "kernel")
+        # Signals cannot reach the kernel in its own session and pid namespace: interrupt a
+        # runaway cell with a message on the control channel instead.
+        self.kernel_spec.interrupt_mode = "message"
+        return await super()._async_pre_start_kernel(**kw)
+
+    async def _async_launch_kernel(self, kernel_cmd, **kw):
+        # The connection file is private to the grader; the kernel gets a readable copy.
+        copy = os.path.join(self._ipc_dir, "connection.json")
+        shutil.copyfile(self.connection_file, copy)
+        os.chmod(copy, stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+        kernel_cmd = [copy if arg == self.connection_file else arg for arg in kernel_cmd]
+        workdir = kw.get("cwd") or os.getcwd()
+        return await super()._async_launch_kernel(
+            confine_command(kernel_cmd, workdir, self._ipc_dir), **kw
+        )
+
+    async def _async_cleanup_resources(self, restart: bool = False) -> None:
+        await super()._async_cleanup_resources(restart=restart)
+        if not restart:
+            shutil.rmtree(getattr(self, "_ipc_dir", ""), ignore_errors=True)
+
+
+def _inner(workdir: str, kernel_cmd: list[str]) -> None:
+    """Inside the sandbox, as the unprivileged user: copy the learner's files (never the
+    notebook), set the limits, start the kernel."""
+    import resource
+
+    source = Path("/submission")
+    for path in source.rglob("*"):
+        rel = path.relative_to(source)
+        if path.suffix == ".ipynb" or ".ipynb_checkpoints" in rel.parts:
+            continue
+        target = Path(workdir) / rel
+        if path.is_dir():
+            target.mkdir(parents=True, exist_ok=True)
+        elif path.is_file():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, target)
+    for name, value in LIMITS.items():
+        resource.setrlimit(getattr(resource, name), (value, value))
+    # The grader's pid means nothing inside the sandbox's pid namespace, where the parent is
+    # pid 1: without this the kernel would think its parent died and quit at once.
+    os.environ.pop("JPY_PARENT_PID", None)
+    os.environ["HOME"] = workdir
+    os.chdir(workdir)
+    os.execv(kernel_cmd[0], kernel_cmd)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 3 and sys.argv[1] == "--inner" and sys.argv[3] == "--":
+        _inner(sys.argv[2], sys.argv[4:])
+    else:
+        sys.exit("usage: python -m pmtech.grading.sandbox --inner WORKDIR -- KERNEL_CMD...")
