@@ -139,7 +139,7 @@ def test_a_runaway_loop_costs_one_budget_and_is_named(parallel):
     assert (
         loop.timeouts and "Stopped:" in loop.timeouts[0] and "ran for more than" in loop.timeouts[0]
     )
-    assert any("ran out of time" in line for line in summary.lines())
+    assert any("ran out of time or limits" in line for line in summary.lines())
     others = [o for o in summary.graded if o.student != "runaway"]
     assert all(not o.timeouts for o in others)
 

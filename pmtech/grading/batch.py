@@ -74,7 +74,10 @@ class Summary:
             out += [f"  - {o.student}: {o.reason}" for o in self.failed]
         budget = [o for o in self.graded if o.timeouts]
         if budget:
-            out.append(f"{len(budget)} ran out of time (scored 0 for what did not run):")
+            out.append(
+                f"{len(budget)} ran out of time or limits, or tampered with the grader "
+                "(scored 0 for what broke):"
+            )
             out += [f"  - {o.student}: {'; '.join(o.timeouts)}" for o in budget]
         if self.interrupted:
             left = self.total - len(self.skipped) - done
@@ -236,22 +239,39 @@ def _init_worker(course: str, overrides: dict) -> None:
     _API = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
 
 
-def _time_budget_notes(course: Path, assignment: str, student: str) -> tuple[str, ...]:
-    """Which notebooks of a graded learner ran out of time, and in which cell."""
+RESOURCE_SIGNS = {
+    "MemoryError": "ran out of memory",
+    "BlockingIOError": "hit the process limit (a fork bomb?)",
+}
+
+
+def _trouble_notes(course: Path, assignment: str, student: str) -> tuple[str, ...]:
+    """What went wrong in a graded learner's notebooks: time, resources or tampering."""
     import nbformat
+
+    from pmtech.grading.guard import TAMPERED_ENAME
 
     notes = []
     for path in sorted((course / "autograded" / student / assignment).glob("*.ipynb")):
         nb = nbformat.read(path, as_version=4)
+        found: list[str] = []
         for cell in nb.cells:
-            errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
-            stopped = [o for o in errors if o.get("ename") == TIMEOUT_ENAME]
-            if stopped:
-                notes.append(f"{path.name}: {stopped[0].get('evalue', '')}")
-                break
-            if any(o.get("ename") == SKIPPED_ENAME for o in errors):
-                notes.append(f"{path.name}: the notebook's time budget ran out")
-                break
+            name = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", "a cell")
+            for out in cell.get("outputs", []):
+                if out.get("output_type") != "error":
+                    continue
+                ename, evalue = out.get("ename", ""), str(out.get("evalue", ""))
+                if ename == TIMEOUT_ENAME and not any("time" in f for f in found):
+                    found.append(evalue)
+                elif ename == SKIPPED_ENAME and not found:
+                    found.append("the notebook's time budget ran out")
+                elif ename == TAMPERED_ENAME and not any("patched" in f for f in found):
+                    found.append(f"{name}: {evalue}")
+                elif ename in RESOURCE_SIGNS:
+                    found.append(f"{name} {RESOURCE_SIGNS[ename]}")
+                elif "No space left" in evalue or "File too large" in evalue:
+                    found.append(f"{name} tried to write too much data")
+        notes += [f"{path.name}: {note}" for note in dict.fromkeys(found)]
     return tuple(notes)
 
 
@@ -277,7 +297,7 @@ def grade_one(course: str, assignment: str, student: str, feedback: bool) -> Out
         if not made.get("success"):
             reason = "feedback: " + _last_line(made.get("error") or made.get("log", ""))
             return Outcome(student, False, time.perf_counter() - start, reason)
-    notes = _time_budget_notes(Path(course), assignment, student)
+    notes = _trouble_notes(Path(course), assignment, student)
     return Outcome(student, True, time.perf_counter() - start, timeouts=notes)
 
 

@@ -20,6 +20,7 @@ from nbgrader.preprocessors import Execute
 from traitlets import Integer, Unicode
 
 from pmtech.grading import SKIPPED_ENAME, TIMEOUT_ENAME
+from pmtech.grading.guard import TAMPERED_ENAME, TAMPERED_MESSAGE, Guard
 
 
 def cell_name(cell: NotebookNode, index: int) -> str:
@@ -65,10 +66,56 @@ class BudgetedExecute(Execute):
             warn_unconfined_once(reason)
 
     def preprocess(self, nb, resources=None, km=None):
-        """Run the notebook against one deadline."""
+        """Run the notebook against one deadline, with the guard before every test."""
         self._deadline = time.monotonic() + self.notebook_budget
         self._culprit: str | None = None
+        self._guard = Guard()
+        self._guard_installed = False
+        self._tampered = False
         return super().preprocess(nb, resources, km)
+
+    def _run_hidden(self, code: str, index: int) -> list:
+        """Run grader code in the kernel, outside the notebook; return its outputs."""
+        original = self.nb.cells[index]
+        probe = NotebookNode(
+            cell_type="code", source=code, metadata={}, outputs=[], execution_count=None
+        )
+        try:
+            self.execute_cell(probe, index, store_history=False)
+        finally:
+            self.nb.cells[index] = original  # nbclient stores the executed cell at index
+        return probe.outputs
+
+    def _guarded(self, cell, index) -> bool:
+        """Before a test cell: restore the trusted state and probe the kernel.
+
+        Returns False (and marks the cell) when the kernel can no longer be trusted.
+        """
+        meta = cell.metadata.get("nbgrader", {})
+        if not self._guard_installed:
+            self._guard_installed = True
+            if any(o.get("output_type") == "error" for o in self._run_hidden(
+                self._guard.install_code(), index
+            )):  # fmt: skip
+                self._tampered = True
+        is_test = meta.get("grade") and not meta.get("solution")
+        if not is_test:
+            return True
+        if not self._tampered:
+            outputs = self._run_hidden(self._guard.restore_and_probe_code(), index)
+            self._tampered = not self._guard.probe_failed_as_expected(outputs)
+        if self._tampered:
+            cell.outputs = [_error(TAMPERED_ENAME, TAMPERED_MESSAGE)]
+            return False
+        return True
+
+    def _trust(self, cell, index) -> None:
+        """After a locked setup cell: remember the names it defined as the tests' truth."""
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("locked") and not meta.get("grade") and not meta.get("solution"):
+            code = self._guard.trust_code(cell.source)
+            if code and not self._tampered:
+                self._run_hidden(code, index)
 
     def _get_timeout(self, cell):
         base = super()._get_timeout(cell)
@@ -89,8 +136,11 @@ class BudgetedExecute(Execute):
                 )
             ]
             return cell, resources
+        if not self._guarded(cell, index):
+            return cell, resources
         allowed = self._get_timeout(cell)
         cell, resources = super().preprocess_cell(cell, resources, index)
+        self._trust(cell, index)
         for n, output in enumerate(cell.outputs):
             if output.get("output_type") == "error" and output.get("ename") == TIMEOUT_ENAME:
                 name = cell_name(cell, index)

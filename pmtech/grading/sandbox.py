@@ -88,8 +88,27 @@ def _read_only_paths() -> list[str]:
     return out
 
 
-def confine_command(kernel_cmd: list[str], workdir: str, ipc_dir: str) -> list[str]:
-    """The bubblewrap command line that runs ``kernel_cmd`` confined in a copy of ``workdir``."""
+def stage_files(workdir: str, staging: str) -> None:
+    """Copy the learner's files from ``workdir`` to ``staging``, leaving out every notebook
+    (the autograded notebook holds the hidden tests by the time the kernel starts)."""
+    source = Path(workdir)
+    for path in source.rglob("*"):
+        rel = path.relative_to(source)
+        if path.suffix == ".ipynb" or ".ipynb_checkpoints" in rel.parts or path.is_symlink():
+            continue
+        target = Path(staging) / rel
+        if path.is_dir():
+            target.mkdir(parents=True, exist_ok=True)
+        elif path.is_file():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, target)
+    for path in [Path(staging), *Path(staging).rglob("*")]:
+        path.chmod(0o755 if path.is_dir() else 0o644)
+
+
+def confine_command(kernel_cmd: list[str], workdir: str, ipc_dir: str, staging: str) -> list[str]:
+    """The bubblewrap command line that runs ``kernel_cmd`` confined in a copy of the files
+    staged from ``workdir``."""
     bwrap = [shutil.which("bwrap") or "bwrap", "--die-with-parent", "--new-session"]
     bwrap += ["--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts"]
     made: set[str] = set()
@@ -102,7 +121,7 @@ def confine_command(kernel_cmd: list[str], workdir: str, ipc_dir: str) -> list[s
         bwrap += ["--ro-bind", path, path]
     bwrap += ["--proc", "/proc", "--dev", "/dev"]
     bwrap += ["--perms", "1777", "--size", str(TMP_SIZE), "--tmpfs", "/tmp"]
-    bwrap += ["--ro-bind", workdir, "/submission"]
+    bwrap += ["--ro-bind", staging, "/submission"]
     bwrap += ["--perms", "0777", "--size", str(WORKDIR_SIZE), "--tmpfs", workdir]
     bwrap += ["--bind", ipc_dir, ipc_dir]
     bwrap += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID", "--chdir", workdir]
@@ -140,30 +159,30 @@ class SandboxedKernelManager(AsyncKernelManager):
         os.chmod(copy, stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
         kernel_cmd = [copy if arg == self.connection_file else arg for arg in kernel_cmd]
         workdir = kw.get("cwd") or os.getcwd()
+        self._staging = tempfile.mkdtemp(prefix="pmtech-files-")
+        stage_files(workdir, self._staging)
         return await super()._async_launch_kernel(
-            confine_command(kernel_cmd, workdir, self._ipc_dir), **kw
+            confine_command(kernel_cmd, workdir, self._ipc_dir, self._staging), **kw
         )
 
     async def _async_cleanup_resources(self, restart: bool = False) -> None:
         await super()._async_cleanup_resources(restart=restart)
         if not restart:
-            shutil.rmtree(getattr(self, "_ipc_dir", ""), ignore_errors=True)
+            for folder in (getattr(self, "_ipc_dir", ""), getattr(self, "_staging", "")):
+                shutil.rmtree(folder, ignore_errors=True)
 
 
 def _inner(workdir: str, kernel_cmd: list[str]) -> None:
-    """Inside the sandbox, as the unprivileged user: copy the learner's files (never the
-    notebook), set the limits, start the kernel."""
+    """Inside the sandbox, as the unprivileged user: copy the staged files into the working
+    folder, set the limits, start the kernel."""
     import resource
 
     source = Path("/submission")
-    for path in source.rglob("*"):
-        rel = path.relative_to(source)
-        if path.suffix == ".ipynb" or ".ipynb_checkpoints" in rel.parts:
-            continue
-        target = Path(workdir) / rel
+    for path in source.rglob("*"):  # a plain copy: the tmpfs root's own mode stays as it is
+        target = Path(workdir) / path.relative_to(source)
         if path.is_dir():
             target.mkdir(parents=True, exist_ok=True)
-        elif path.is_file():
+        else:
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, target)
     for name, value in LIMITS.items():
