@@ -31,7 +31,7 @@ lint: $(VENV)/.test
 	$(BIN)/ruff format --check .
 
 test: $(VENV)/.test
-	bash scripts/ensure-chromium.sh
+	bash scripts/ensure-system-packages.sh
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pmtech validate

@@ -147,6 +147,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
         feedback=not args.no_feedback,
         cell_timeout=args.cell_timeout,
         notebook_budget=args.budget,
+        sandbox=args.sandbox,
     )
     for summary in summaries:
         print("\n".join(summary.lines()))
@@ -214,6 +215,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-feedback", action="store_true", help="skip the feedback HTML")
     p.add_argument("--cell-timeout", type=int, help="seconds one cell may run")
     p.add_argument("--budget", type=int, help="seconds one notebook may run in all")
+    p.add_argument(
+        "--sandbox",
+        choices=("auto", "required", "off"),
+        help="confine learners' kernels: when possible (auto, the default), always, or never",
+    )
     p.set_defaults(func=cmd_grade)
 
     p = sub.add_parser("sync-quiz-text", help="refresh the text copy above each quiz cell")

@@ -91,6 +91,17 @@ def hostile_notebooks(release, answers, course: Path, port: int) -> dict:
             cells.append(fake)
         cells.append(cell)
     duplicated.cells = cells
+    split = nbformat.from_dict(release)
+    cells = []
+    for cell in split.cells:
+        if is_test(cell) and "\n" in cell.source:
+            first, rest = cell.source.split("\n", 1)
+            tail = nbformat.v4.new_code_cell(rest)
+            cell.source = first
+            cells += [cell, tail]
+        else:
+            cells.append(cell)
+    split.cells = cells
     retyped = nbformat.from_dict(release)
     for cell in retyped.cells:
         if is_test(cell):
@@ -152,6 +163,7 @@ def hostile_notebooks(release, answers, course: Path, port: int) -> dict:
         "tests-edited": tests_edited,
         "tests-deleted": tests_deleted,
         "tests-duplicated": duplicated,
+        "tests-split": split,
         "tests-retyped": retyped,
         "snoop-files": with_first_answer(release, snoop),
         "tamper-gradebook": with_first_answer(release, tamper_db),
@@ -219,6 +231,7 @@ ZERO_TRICKS = [
     "tests-edited",
     "tests-deleted",
     "tests-duplicated",
+    "tests-split",
     "tests-retyped",
     "snoop-files",
     "tamper-gradebook",

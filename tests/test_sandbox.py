@@ -17,6 +17,9 @@ def test_why_not_confined_names_the_missing_piece(monkeypatch):
     monkeypatch.setattr(sandbox.shutil, "which", lambda name: "/usr/bin/" + name)
     monkeypatch.setattr(sandbox.os, "geteuid", lambda: 1000)
     assert "needs root" in sandbox.why_not_confined()
+    monkeypatch.setattr(sandbox.os, "geteuid", lambda: 0)
+    monkeypatch.setattr(sandbox, "_BWRAP_CHECKED", ["bubblewrap cannot create namespaces here"])
+    assert "cannot create namespaces" in sandbox.why_not_confined()
 
 
 def test_unconfined_grading_warns_once(monkeypatch):
@@ -73,3 +76,21 @@ def test_guard_knows_what_a_setup_cell_defines():
     assert guard.probe_failed_as_expected(good)
     assert not guard.probe_failed_as_expected([])
     assert not guard.probe_failed_as_expected([{"output_type": "error", "ename": "NameError"}])
+
+
+def test_grade_refuses_when_confinement_is_required_but_impossible(monkeypatch, tmp_path):
+    from pmtech.grading import GradingError
+    from pmtech.grading.batch import _say_if_unconfined
+
+    monkeypatch.setattr(sandbox, "why_not_confined", lambda: "no bubblewrap here")
+    with pytest.raises(GradingError, match="cannot confine"):
+        _say_if_unconfined("required")
+    _say_if_unconfined("off")  # says nothing
+
+
+def test_grade_says_once_on_the_terminal_when_unconfined(monkeypatch, capsys):
+    from pmtech.grading.batch import _say_if_unconfined
+
+    monkeypatch.setattr(sandbox, "why_not_confined", lambda: "no bubblewrap here")
+    _say_if_unconfined("auto")
+    assert "NOT isolated" in capsys.readouterr().err

@@ -376,6 +376,7 @@ def grade_assignments(
     cell_timeout: int | None = None,
     notebook_budget: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    sandbox: str | None = None,
 ) -> list[Summary]:
     """Grade every submitted learner of each assignment with one set of ``jobs`` workers.
 
@@ -397,6 +398,9 @@ def grade_assignments(
         overrides["BudgetedExecute.timeout"] = cell_timeout
     if notebook_budget is not None:
         overrides["BudgetedExecute.notebook_budget"] = notebook_budget
+    if sandbox is not None:
+        overrides["BudgetedExecute.sandbox"] = sandbox
+    _say_if_unconfined(sandbox or "auto")
     students = list(students) if students is not None else None
     learners = {a: submissions(course, a, students) for a in assignments}
     start = time.perf_counter()
@@ -449,6 +453,22 @@ def grade_assignments(
         summary.interrupted = interrupted
         summary.seconds = time.perf_counter() - start
     return summaries
+
+
+def _say_if_unconfined(mode: str) -> None:
+    """The workers' own warnings go to their log: say it here, once, on the terminal."""
+    from pmtech.grading.sandbox import why_not_confined
+
+    reason = why_not_confined()
+    if mode == "off" or reason is None:
+        return
+    if mode == "required":
+        raise GradingError(f"cannot confine learners' kernels: {reason}")
+    print(
+        f"WARNING: learners' code is NOT isolated while it is graded ({reason}); a "
+        "submission can read the solutions and hidden tests and change the gradebook.",
+        file=sys.stderr,
+    )
 
 
 def _check_gradebook(config, assignment: str) -> None:

@@ -53,7 +53,28 @@ def why_not_confined() -> str | None:
         return "bubblewrap is not installed (Debian: apt-get install bubblewrap)"
     if os.geteuid() != 0:
         return "confining kernels needs root (to create namespaces and switch user)"
-    return None
+    return _bwrap_works()
+
+
+_BWRAP_CHECKED: list[str | None] = []
+
+
+def _bwrap_works() -> str | None:
+    """Try bubblewrap once per process (a container may forbid namespaces)."""
+    if not _BWRAP_CHECKED:
+        import subprocess
+
+        cmd = [shutil.which("bwrap") or "bwrap", "--ro-bind", "/", "/", "--unshare-net"]
+        cmd += ["--unshare-pid", "--die-with-parent", "--", "true"]
+        try:
+            done = subprocess.run(cmd, capture_output=True, text=True, timeout=20)
+            problem = None if done.returncode == 0 else done.stderr.strip()[:200]
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            problem = str(exc)
+        _BWRAP_CHECKED.append(
+            None if problem is None else f"bubblewrap cannot create namespaces here ({problem})"
+        )
+    return _BWRAP_CHECKED[0]
 
 
 def warn_unconfined_once(reason: str) -> None:
