@@ -132,7 +132,10 @@ def confine_command(kernel_cmd: list[str], workdir: str, ipc_dir: str, staging: 
     staged from ``workdir``."""
     bwrap = [shutil.which("bwrap") or "bwrap", "--die-with-parent", "--new-session"]
     bwrap += ["--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts"]
-    made: set[str] = set()
+    # /tmp first: a later tmpfs would hide anything bound beneath it (a venv under /tmp).
+    bwrap += ["--proc", "/proc", "--dev", "/dev"]
+    bwrap += ["--perms", "1777", "--size", str(TMP_SIZE), "--tmpfs", "/tmp"]
+    made: set[str] = {"/tmp"}
     for path in _read_only_paths():
         # Parents such as /root may be private on the host; inside they only need traversing.
         for parent in reversed(Path(path).parents[:-1]):
@@ -140,8 +143,6 @@ def confine_command(kernel_cmd: list[str], workdir: str, ipc_dir: str, staging: 
                 made.add(str(parent))
                 bwrap += ["--perms", "0755", "--dir", str(parent)]
         bwrap += ["--ro-bind", path, path]
-    bwrap += ["--proc", "/proc", "--dev", "/dev"]
-    bwrap += ["--perms", "1777", "--size", str(TMP_SIZE), "--tmpfs", "/tmp"]
     bwrap += ["--ro-bind", staging, "/submission"]
     bwrap += ["--perms", "0777", "--size", str(WORKDIR_SIZE), "--tmpfs", workdir]
     bwrap += ["--bind", ipc_dir, ipc_dir]
