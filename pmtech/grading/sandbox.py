@@ -109,20 +109,31 @@ def _read_only_paths() -> list[str]:
     return out
 
 
+def _copy_files(source: Path, target: Path, skip=lambda rel, path: False) -> None:
+    """Copy the files under ``source`` into ``target`` (contents only, no modes or times:
+    the target's own folder may be a tmpfs root the copier does not own)."""
+    for path in source.rglob("*"):
+        rel = path.relative_to(source)
+        if skip(rel, path):
+            continue
+        dest = target / rel
+        if path.is_dir():
+            dest.mkdir(parents=True, exist_ok=True)
+        elif path.is_file():
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, dest)
+
+
 def stage_files(workdir: str, staging: str) -> None:
     """Copy the learner's files from ``workdir`` to ``staging``, leaving out every notebook
     (the autograded notebook holds the hidden tests by the time the kernel starts)."""
-    source = Path(workdir)
-    for path in source.rglob("*"):
-        rel = path.relative_to(source)
-        if path.suffix == ".ipynb" or ".ipynb_checkpoints" in rel.parts or path.is_symlink():
-            continue
-        target = Path(staging) / rel
-        if path.is_dir():
-            target.mkdir(parents=True, exist_ok=True)
-        elif path.is_file():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(path, target)
+    _copy_files(
+        Path(workdir),
+        Path(staging),
+        skip=lambda rel, path: (
+            path.suffix == ".ipynb" or ".ipynb_checkpoints" in rel.parts or path.is_symlink()
+        ),
+    )
     for path in [Path(staging), *Path(staging).rglob("*")]:
         path.chmod(0o755 if path.is_dir() else 0o644)
 
@@ -199,14 +210,7 @@ def _inner(workdir: str, kernel_cmd: list[str]) -> None:
     folder, set the limits, start the kernel."""
     import resource
 
-    source = Path("/submission")
-    for path in source.rglob("*"):  # a plain copy: the tmpfs root's own mode stays as it is
-        target = Path(workdir) / path.relative_to(source)
-        if path.is_dir():
-            target.mkdir(parents=True, exist_ok=True)
-        else:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(path, target)
+    _copy_files(Path("/submission"), Path(workdir))
     for name, value in LIMITS.items():
         resource.setrlimit(getattr(resource, name), (value, value))
     # The grader's pid means nothing inside the sandbox's pid namespace, where the parent is
