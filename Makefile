@@ -15,8 +15,12 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.runtime: requirements.txt pyproject.toml | $(BIN)/python
+# An editable install skips the package's data files: the server extension's switch (a
+# Content Security Policy on the formgrader's learner pages) is copied in by hand.
+$(VENV)/.runtime: requirements.txt pyproject.toml jupyter-config/pmtech.json | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements.txt -e .
+	mkdir -p $(VENV)/etc/jupyter/jupyter_server_config.d
+	cp jupyter-config/pmtech.json $(VENV)/etc/jupyter/jupyter_server_config.d/pmtech.json
 	touch $@
 
 $(VENV)/.test: requirements-test.txt $(VENV)/.runtime

@@ -19,6 +19,15 @@ c.CourseDirectory.db_url = "sqlite:///" + os.path.join(ROOT, "gradebook.db")
 c.ExecutePreprocessor.timeout = 60
 c.ExecutePreprocessor.interrupt_on_timeout = True
 
+# Honest accidents (a duplicated solution cell, a cell pasted from elsewhere, older metadata)
+# set a cell aside with a note instead of failing the submission (pmtech/grading/repair.py).
+c.Autograde.sanitize_preprocessors = [
+    "nbgrader.preprocessors.ClearOutput",
+    "pmtech.grading.repair.NeutraliseStrayCells",
+    "nbgrader.preprocessors.OverwriteKernelspec",
+    "nbgrader.preprocessors.OverwriteCells",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
 # A time budget for the whole notebook as well as per cell: a learner's endless loop costs
 # one budget, not one timeout per later cell (pmtech/grading/budget.py).
 c.Autograde.autograde_preprocessors = [
@@ -31,10 +40,16 @@ c.Autograde.autograde_preprocessors = [
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
 c.BudgetedExecute.notebook_budget = 300
-# Feedback shows each hidden test's name, points and verdict, never its code
-# (pmtech/grading/hidden.py).
+# Feedback shows each hidden test's name, points and verdict, never its code, and no output
+# produced after a hidden test ran (pmtech/grading/hidden.py). Learner content in feedback and
+# in the formgrader is sanitised: it never runs script in the reader's browser
+# (pmtech/grading/sanitise.py; the formgrader's pages also get a Content Security Policy from
+# the pmtech server extension).
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
     "pmtech.grading.hidden.HideHiddenTests",
+    "pmtech.grading.sanitise.SanitiseLearnerContent",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
+c.HTMLExporter.preprocessors = ["pmtech.grading.sanitise.SanitiseLearnerContent"]
+c.HTMLExporter.filters = {"markdown2html": "pmtech.grading.sanitise.safe_markdown2html"}

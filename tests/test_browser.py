@@ -9,15 +9,9 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import shutil
-import socket
 import sqlite3
-import subprocess
-import sys
 import time
-import urllib.request
-from pathlib import Path
 
 import pytest
 
@@ -25,30 +19,13 @@ from pmtech.bank import load_bank
 from pmtech.quiztext import quiz_ids
 
 from .conftest import REPO
+from .servers import CHROMIUM, CHROMIUM_ARGS, jupyter_server, require_chromium
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 ARTIFACTS = REPO / "tests" / "artifacts"
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-if not CHROMIUM.exists():
-    if os.environ.get("CI"):
-        pytest.fail("CI must install Debian's chromium (apt-get install chromium)", pytrace=False)
-    pytest.skip("Debian's chromium is not installed", allow_module_level=True)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+require_chromium()
 
 
 @pytest.fixture
@@ -62,51 +39,13 @@ def lab(tmp_path):
     (settings / "notification.jupyterlab-settings").write_text(
         json.dumps({"fetchNews": "false", "checkForUpdates": False})
     )
-    port, token = free_port(), secrets.token_hex(16)
-    env = dict(
-        os.environ,
-        PMTECH_HOME=str(home),
-        PMTECH_LEARNER="browser-learner",
-        JUPYTER_CONFIG_DIR=str(tmp_path / "jupyter-config"),
-        JUPYTER_RUNTIME_DIR=str(tmp_path / "jupyter-runtime"),
-    )
-    log = (tmp_path / "lab.log").open("w")
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "jupyterlab",
-            "--no-browser",
-            "--allow-root",
-            "--ServerApp.ip=127.0.0.1",
-            f"--ServerApp.port={port}",
-            f"--IdentityProvider.token={token}",
-            f"--ServerApp.root_dir={root}",
-            f"--LabApp.user_settings_dir={tmp_path / 'lab-settings'}",
-            f"--LabApp.workspaces_dir={tmp_path / 'lab-workspaces'}",
-        ],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2)
-            break
-        except OSError:
-            if server.poll() is not None or time.monotonic() > deadline:
-                server.kill()
-                pytest.fail("JupyterLab did not start:\n" + (tmp_path / "lab.log").read_text())
-            time.sleep(0.5)
-    yield {"base": base, "token": token, "store": home / "progress.db"}
-    server.terminate()
-    try:
-        server.wait(20)
-    except subprocess.TimeoutExpired:
-        server.kill()
-    log.close()
+    env = dict(os.environ, PMTECH_HOME=str(home), PMTECH_LEARNER="browser-learner")
+    args = [
+        f"--LabApp.user_settings_dir={tmp_path / 'lab-settings'}",
+        f"--LabApp.workspaces_dir={tmp_path / 'lab-workspaces'}",
+    ]
+    with jupyter_server("jupyterlab", root, tmp_path, env, args) as server:
+        yield dict(server, store=home / "progress.db")
 
 
 def first_quiz_question():

@@ -31,6 +31,7 @@ from multiprocessing import get_context
 from pathlib import Path
 
 from pmtech.grading import SKIPPED_ENAME, TIMEOUT_ENAME, GradingError
+from pmtech.grading.reasons import failure_reason
 
 JOURNAL_VERSION = 1
 LOCKED_RETRIES = 3
@@ -75,8 +76,8 @@ class Summary:
         budget = [o for o in self.graded if o.timeouts]
         if budget:
             out.append(
-                f"{len(budget)} ran out of time or limits, or tampered with the grader "
-                "(scored 0 for what broke):"
+                f"{len(budget)} ran out of time or limits, tampered with the grader (scored 0 "
+                "for what broke), or had cells set aside (not graded, code still run):"
             )
             out += [f"  - {o.student}: {'; '.join(o.timeouts)}" for o in budget]
         if self.interrupted:
@@ -246,14 +247,17 @@ RESOURCE_SIGNS = {
 
 
 def _trouble_notes(course: Path, assignment: str, student: str) -> tuple[str, ...]:
-    """What went wrong in a graded learner's notebooks: time, resources or tampering."""
+    """What went wrong in a graded learner's notebooks: time, resources, tampering, or
+    cells set aside (duplicated or unknown graded cells)."""
     import nbformat
 
     from pmtech.grading.guard import TAMPERED_ENAME
+    from pmtech.grading.repair import grading_notes
 
     notes = []
     for path in sorted((course / "autograded" / student / assignment).glob("*.ipynb")):
         nb = nbformat.read(path, as_version=4)
+        aside = [f"set aside {note}" for note in grading_notes(nb)]
         found: list[str] = []
         for cell in nb.cells:
             name = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", "a cell")
@@ -271,13 +275,8 @@ def _trouble_notes(course: Path, assignment: str, student: str) -> tuple[str, ..
                     found.append(f"{name} {RESOURCE_SIGNS[ename]}")
                 elif "No space left" in evalue or "File too large" in evalue:
                     found.append(f"{name} tried to write too much data")
-        notes += [f"{path.name}: {note}" for note in dict.fromkeys(found)]
+        notes += [f"{path.name}: {note}" for note in [*aside, *dict.fromkeys(found)]]
     return tuple(notes)
-
-
-def _last_line(text: str) -> str:
-    lines = [ln for ln in (text or "").strip().splitlines() if ln.strip()]
-    return lines[-1][:300] if lines else "unknown error"
 
 
 def grade_one(course: str, assignment: str, student: str, feedback: bool) -> Outcome:
@@ -290,12 +289,12 @@ def grade_one(course: str, assignment: str, student: str, feedback: bool) -> Out
             break
         time.sleep(0.5 * (attempt + 1))
     if not result.get("success"):
-        reason = _last_line(result.get("error") or result.get("log", ""))
+        reason = failure_reason(result.get("log", ""), result.get("error", ""))
         return Outcome(student, False, time.perf_counter() - start, reason)
     if feedback:
         made = _API.generate_feedback(assignment, student, force=True)
         if not made.get("success"):
-            reason = "feedback: " + _last_line(made.get("error") or made.get("log", ""))
+            reason = "feedback: " + failure_reason(made.get("log", ""), made.get("error", ""))
             return Outcome(student, False, time.perf_counter() - start, reason)
     notes = _trouble_notes(Path(course), assignment, student)
     return Outcome(student, True, time.perf_counter() - start, timeouts=notes)

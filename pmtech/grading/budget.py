@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import time
 
+from jupyter_core.utils import run_sync
 from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import Execute
 from traitlets import Integer, Unicode
@@ -49,6 +50,10 @@ class BudgetedExecute(Execute):
         super().__init__(*args, **kwargs)
         if self.sandbox not in ("auto", "required", "off"):
             raise ValueError(f"sandbox must be auto, required or off, not {self.sandbox!r}")
+        from pmtech.grading.kernelenv import CleanEnvKernelManager
+
+        # Never the grader's environment, confined or not (kernelenv.py says why).
+        self.kernel_manager_class = CleanEnvKernelManager
         if self.sandbox == "off":
             return
         from pmtech.grading.sandbox import (
@@ -64,6 +69,20 @@ class BudgetedExecute(Execute):
             raise RuntimeError(f"cannot confine learners' kernels: {reason}")
         else:
             warn_unconfined_once(reason)
+
+    async def async_start_new_kernel_client(self):
+        """Start the kernel's client; when the kernel dies first, say what it printed."""
+        km = self.km
+        try:
+            return await super().async_start_new_kernel_client()
+        except Exception as exc:
+            said = getattr(km, "startup_output", "")
+            if not said:
+                raise
+            message = f"the learner's kernel could not start ({exc}); it said:\n{said}"
+            raise RuntimeError(message) from exc
+
+    start_new_kernel_client = run_sync(async_start_new_kernel_client)
 
     def preprocess(self, nb, resources=None, km=None):
         """Run the notebook against one deadline, with the guard before every test."""

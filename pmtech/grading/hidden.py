@@ -6,6 +6,14 @@ expected values included. nbgrader's feedback shows all of it. This step, run af
 nbgrader's ``GetGrades`` when feedback is generated, replaces the hidden part of each test
 cell with one line and its outputs with a verdict: the test's name, points and pass or fail,
 and, when the notebook ran out of time, why. Visible tests stay as the learner saw them.
+
+Hiding the test cells is not enough: once a hidden test has run, the learner's own code has
+seen it. A later cell can print what IPython keeps of earlier cells (``In``, the history,
+``linecache``), and a learner's function called by a hidden test can record its arguments or,
+through an overloaded ``==``, the values it was compared with, then print them later. So
+everything executed after the first hidden test shows no output in feedback: test cells show
+their verdict, other cells a line saying why their output is withheld (the grader's own
+time-budget messages stay).
 """
 
 from __future__ import annotations
@@ -15,9 +23,16 @@ from nbformat.notebooknode import NotebookNode
 from traitlets import Bool
 
 from pmtech.grading import SKIPPED_ENAME, TIMEOUT_ENAME
+from pmtech.grading.guard import TAMPERED_ENAME
+
+GRADER_ERRORS = (TIMEOUT_ENAME, SKIPPED_ENAME, TAMPERED_ENAME)
 
 BEGIN, END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 PLACEHOLDER = "# (hidden tests: not shown in feedback)"
+WITHHELD = (
+    "(Output not shown in feedback: this cell ran after hidden tests, and what it prints "
+    "could reveal them.)"
+)
 
 
 def has_hidden_tests(source: str) -> bool:
@@ -49,26 +64,45 @@ def verdict(cell: NotebookNode) -> str:
     status = "passed" if points and score >= points else "failed"
     line = f"Test {meta.get('grade_id', '?')}: {status} ({score:g} of {points:g} points)."
     for output in cell.get("outputs", []):
-        if output.get("output_type") == "error" and output.get("ename") in (
-            TIMEOUT_ENAME,
-            SKIPPED_ENAME,
-        ):
+        if output.get("output_type") == "error" and output.get("ename") in GRADER_ERRORS:
             line += " " + str(output.get("evalue", ""))
             break
     return line
 
 
+def _stream(text: str) -> NotebookNode:
+    return NotebookNode(output_type="stream", name="stdout", text=text)
+
+
 class HideHiddenTests(Preprocessor):
-    """Strip hidden test code and its outputs from feedback, keeping a verdict per test."""
+    """Strip hidden test code and its outputs from feedback, keeping a verdict per test, and
+    withhold every output produced after the first hidden test ran."""
 
     enabled = Bool(True, help="Hide hidden tests in feedback (on by default).").tag(config=True)
 
+    def preprocess(self, nb, resources):
+        """Walk the cells in order, remembering when the first hidden test has run."""
+        self._after_hidden = False
+        return super().preprocess(nb, resources)
+
     def preprocess_cell(self, cell, resources, index):
-        """Rewrite one test cell that holds hidden tests; leave every other cell alone."""
+        """Rewrite test cells with hidden tests, and outputs that came after one ran."""
+        if cell.cell_type != "code":
+            return cell, resources
         meta = cell.metadata.get("nbgrader", {})
         is_test = meta.get("grade") and not meta.get("solution")
-        if cell.cell_type == "code" and is_test and has_hidden_tests(cell.source):
+        if is_test and has_hidden_tests(cell.source):
             cell.source = without_hidden_tests(cell.source)
-            cell.outputs = [NotebookNode(output_type="stream", name="stdout", text=verdict(cell))]
+            cell.outputs = [_stream(verdict(cell))]
             cell.execution_count = None
+            self._after_hidden = True
+        elif self._after_hidden and is_test:
+            cell.outputs = [_stream(verdict(cell))]
+        elif self._after_hidden and cell.get("outputs"):
+            own = [
+                o
+                for o in cell.outputs
+                if o.get("output_type") == "error" and o.get("ename") in GRADER_ERRORS
+            ]
+            cell.outputs = own or [_stream(WITHHELD)]
         return cell, resources

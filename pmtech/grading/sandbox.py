@@ -5,13 +5,14 @@ solution and hidden test in ``source/``, rewrite ``gradebook.db``, or take the m
 Here the kernel starts inside bubblewrap (Debian's ``bubblewrap`` package):
 
 - it sees only what Python needs, read-only (the system, the Python install, the virtual
-  environment, the ``pmtech`` package), plus its own working folder: a size-limited tmpfs
-  holding a copy of the learner's files, without the notebook itself (which holds the
-  hidden tests by then);
+  environment, and the ``pmtech`` package the grader runs, at a fixed place of its own),
+  plus its own working folder: a size-limited tmpfs holding a copy of the learner's files,
+  without the notebook itself (which holds the hidden tests by then);
+- it starts from a minimal environment (``kernelenv.py``), never the grader's;
 - no network (a fresh network namespace with only its own loopback), its own process
   namespace, and it dies with the grader;
 - it runs as an unprivileged user (one uid per grading slot, so limits are per learner)
-  with resource limits: memory, processes, open files, file size, CPU seconds.
+  with resource limits (``inner.py``): memory, processes, open files, file size.
 
 The kernel talks to the grader over Unix sockets (ZeroMQ's ipc transport) in a private
 folder, since TCP on the host's loopback is out of reach from the sandbox's network.
@@ -30,18 +31,14 @@ import tempfile
 import warnings
 from pathlib import Path
 
-from jupyter_client.manager import AsyncKernelManager
+from pmtech.grading.kernelenv import PACKAGE_DIR, CleanEnvKernelManager, python_prefixes
 
 BASE_UID = 61000  # uid of the first grading slot; slot n runs as BASE_UID + n
 WORKDIR_SIZE = 512 * 1024 * 1024  # the learner's working folder (a tmpfs)
 TMP_SIZE = 64 * 1024 * 1024
-LIMITS = {  # resource.RLIMIT_* name: value, set just before the kernel starts
-    "RLIMIT_AS": 2 * 1024**3,  # address space: an endless allocation fails with MemoryError
-    "RLIMIT_NPROC": 64,  # processes and threads of this uid: a fork bomb fails to fork
-    "RLIMIT_NOFILE": 256,
-    "RLIMIT_FSIZE": 256 * 1024**2,  # largest file the kernel may write
-    "RLIMIT_CORE": 0,
-}
+LIBRARY = "/run/pmtech-lib"  # inside the sandbox: holds the grader's pmtech package, read-only
+INNER = Path(__file__).with_name("inner.py")  # run inside, before the kernel
+# The resource limits (memory, processes, files, file size) are set in inner.py.
 _WARNED = False
 
 
@@ -94,12 +91,11 @@ def slot_uid() -> int:
     return BASE_UID + int(os.environ.get("PMTECH_GRADING_SLOT", "0"))
 
 
-def _read_only_paths() -> list[str]:
-    """Everything the kernel needs to run Python, read-only."""
-    import pmtech
-
+def _read_only_paths(executable: str | None = None) -> list[str]:
+    """Everything the kernel's Python needs, read-only (not the pmtech package: it is bound
+    apart, at :data:`LIBRARY`, wherever the grader imported it from)."""
     paths = ["/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/etc"]
-    paths += [sys.base_prefix, sys.prefix, str(Path(pmtech.__file__).resolve().parent)]
+    paths += python_prefixes(executable)
     seen, out = set(), []
     for p in paths:
         real = os.path.realpath(p)
@@ -147,13 +143,15 @@ def confine_command(kernel_cmd: list[str], workdir: str, ipc_dir: str, staging: 
     bwrap += ["--proc", "/proc", "--dev", "/dev"]
     bwrap += ["--perms", "1777", "--size", str(TMP_SIZE), "--tmpfs", "/tmp"]
     made: set[str] = {"/tmp"}
-    for path in _read_only_paths():
+    binds = [(p, p) for p in _read_only_paths(kernel_cmd[0] if kernel_cmd else None)]
+    binds.append((str(PACKAGE_DIR), f"{LIBRARY}/pmtech"))
+    for source, path in binds:
         # Parents such as /root may be private on the host; inside they only need traversing.
         for parent in reversed(Path(path).parents[:-1]):
             if str(parent) not in made:
                 made.add(str(parent))
                 bwrap += ["--perms", "0755", "--dir", str(parent)]
-        bwrap += ["--ro-bind", path, path]
+        bwrap += ["--ro-bind", source, path]
     bwrap += ["--ro-bind", staging, "/submission"]
     bwrap += ["--perms", "0777", "--size", str(WORKDIR_SIZE), "--tmpfs", workdir]
     bwrap += ["--bind", ipc_dir, ipc_dir]
@@ -168,12 +166,26 @@ def confine_command(kernel_cmd: list[str], workdir: str, ipc_dir: str, staging: 
         "--bounding-set=-all",
         "--no-new-privs",
     ]
-    inner = [sys.executable, "-m", "pmtech.grading.sandbox", "--inner", workdir, "--"]
+    inner = [sys.executable, f"{LIBRARY}/pmtech/grading/{INNER.name}", workdir, "--"]
     return [*bwrap, "--", *drop, *inner, *kernel_cmd]
 
 
-class SandboxedKernelManager(AsyncKernelManager):
-    """A kernel manager whose kernels start confined (see the module docstring)."""
+class SandboxedKernelManager(CleanEnvKernelManager):
+    """A kernel manager whose kernels start confined (see the module docstring).
+
+    What the kernel writes to its stdout and stderr is kept: when it dies before it answers,
+    :attr:`startup_output` says why.
+    """
+
+    startup_output = ""
+
+    def library_path(self) -> str:
+        """Inside the sandbox the grader's package is bound at :data:`LIBRARY`."""
+        return LIBRARY
+
+    def kernel_home(self, cwd: str) -> str:
+        """HOME is the learner's private working folder."""
+        return cwd
 
     async def _async_pre_start_kernel(self, **kw):
         self._ipc_dir = tempfile.mkdtemp(prefix="pmtech-ipc-")
@@ -194,35 +206,27 @@ class SandboxedKernelManager(AsyncKernelManager):
         workdir = kw.get("cwd") or os.getcwd()
         self._staging = tempfile.mkdtemp(prefix="pmtech-files-")
         stage_files(workdir, self._staging)
-        return await super()._async_launch_kernel(
-            confine_command(kernel_cmd, workdir, self._ipc_dir, self._staging), **kw
-        )
+        self._output = os.path.join(self._ipc_dir, "kernel-output.txt")
+        with open(self._output, "wb") as out:
+            kw["stdout"] = kw["stderr"] = out
+            return await super()._async_launch_kernel(
+                confine_command(kernel_cmd, workdir, self._ipc_dir, self._staging), **kw
+            )
 
     async def _async_cleanup_resources(self, restart: bool = False) -> None:
+        self.startup_output = _tail(getattr(self, "_output", ""))
         await super()._async_cleanup_resources(restart=restart)
         if not restart:
             for folder in (getattr(self, "_ipc_dir", ""), getattr(self, "_staging", "")):
                 shutil.rmtree(folder, ignore_errors=True)
 
 
-def _inner(workdir: str, kernel_cmd: list[str]) -> None:
-    """Inside the sandbox, as the unprivileged user: copy the staged files into the working
-    folder, set the limits, start the kernel."""
-    import resource
-
-    _copy_files(Path("/submission"), Path(workdir))
-    for name, value in LIMITS.items():
-        resource.setrlimit(getattr(resource, name), (value, value))
-    # The grader's pid means nothing inside the sandbox's pid namespace, where the parent is
-    # pid 1: without this the kernel would think its parent died and quit at once.
-    os.environ.pop("JPY_PARENT_PID", None)
-    os.environ["HOME"] = workdir
-    os.chdir(workdir)
-    os.execv(kernel_cmd[0], kernel_cmd)
-
-
-if __name__ == "__main__":
-    if len(sys.argv) > 3 and sys.argv[1] == "--inner" and sys.argv[3] == "--":
-        _inner(sys.argv[2], sys.argv[4:])
-    else:
-        sys.exit("usage: python -m pmtech.grading.sandbox --inner WORKDIR -- KERNEL_CMD...")
+def _tail(path: str, limit: int = 1500) -> str:
+    """The last ``limit`` characters a kernel wrote (empty when there is no such file)."""
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(0, os.SEEK_END)
+            handle.seek(max(0, handle.tell() - limit))
+            return handle.read().decode("utf-8", "replace").strip()
+    except OSError:
+        return ""
