@@ -103,10 +103,27 @@ def cohort_edges(
     return {learner: topic_edges(attempts, topics) for learner, attempts in merged.items()}
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value):
+    """A cell a spreadsheet shows as text, never runs as a formula.
+
+    Learner names are chosen by learners; ``=HYPERLINK(...)`` in a CSV cell would run when
+    the instructor opens the file. As OWASP advises for CSV files, a text cell that starts
+    with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading apostrophe.
+    Numbers are left as they are.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def write_cohort_csv(
     edges_by_learner: dict[str, dict[str, TopicEdge]], path: Path | str, bank: Bank
 ) -> Path:
-    """One row per learner and topic: area, edge, the area's bar, and whether it is below."""
+    """One row per learner and topic: area, edge, the area's bar, and whether it is below.
+    Every text cell goes through :func:`spreadsheet_safe`."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="", encoding="utf-8") as f:
@@ -118,7 +135,6 @@ def write_cohort_csv(
                     area = bank.area_of(topic)
                 except KeyError:
                     continue
-                writer.writerow(
-                    [learner, area.id, topic, edge.edge, area.bar, int(edge.edge < area.bar)]
-                )
+                row = [learner, area.id, topic, edge.edge, area.bar, int(edge.edge < area.bar)]
+                writer.writerow([spreadsheet_safe(cell) for cell in row])
     return path

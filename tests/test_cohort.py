@@ -9,7 +9,7 @@ import pytest
 
 from pmtech.bank import load_bank
 from pmtech.cli import main
-from pmtech.cohort import CohortError, cohort_edges
+from pmtech.cohort import CohortError, cohort_edges, spreadsheet_safe
 from pmtech.progress import Attempt, ProgressStore
 
 from .test_chart_cli import png_size
@@ -67,3 +67,31 @@ def test_no_evidence_is_said_clearly(tmp_path):
     ProgressStore(tmp_path / "e.db").export_json(empty)
     with pytest.raises(CohortError, match="no evidence yet"):
         cohort_edges(None, [empty])
+
+
+def test_a_learner_name_cannot_become_a_spreadsheet_formula(tmp_path):
+    """Does a name like =HYPERLINK(...) reach cohort.csv as text, not as a formula?"""
+    store = ProgressStore(tmp_path / "x.db")
+    bank = load_bank()
+    question = next(iter(bank.questions.values()))
+    hostile = ['=HYPERLINK("http://127.0.0.1/x","click")', "+1+cmd", "@SUM(A1)", "-2+3", "\tx"]
+    store._insert(
+        [
+            Attempt(
+                learner=name,
+                question_id=question.id,
+                topic=question.topic,
+                level=question.level,
+                outcome="correct",
+            )
+            for name in [*hostile, "ordinary-learner"]
+        ],
+        ignore_existing=False,
+    )
+    store.export_json(tmp_path / "x.json")
+    out = tmp_path / "out"
+    assert main(["cohort", "--logs", str(tmp_path / "x.json"), "--out", str(out)]) == 0
+    with open(out / "cohort.csv", newline="", encoding="utf-8") as f:
+        names = {row["learner"] for row in csv.DictReader(f)}
+    assert names == {"'" + name for name in hostile} | {"ordinary-learner"}
+    assert spreadsheet_safe(3) == 3 and spreadsheet_safe("ada") == "ada"

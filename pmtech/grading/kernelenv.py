@@ -85,3 +85,7 @@ class CleanEnvKernelManager(AsyncKernelManager):
         if not restart and getattr(self, "_library", None):
             shutil.rmtree(self._library, ignore_errors=True)
             self._library = None
+
+    # jupyter_client binds the public name to its own coroutine: point it at this one, or a
+    # kernel that died at start is cleaned up without it.
+    cleanup_resources = _async_cleanup_resources

@@ -33,11 +33,14 @@ def _entries(log: str) -> list[tuple[str, str]]:
 
 
 def _from_traceback(text: str) -> str:
-    """The exception a traceback ends with, with any lines its message runs on to."""
+    """The exception a traceback ends with (the first such line after its last frame), with
+    the lines its message runs on to."""
     lines = text.splitlines()
-    for index in range(len(lines) - 1, -1, -1):
+    frames = [i for i, line in enumerate(lines) if line.strip().startswith('File "')]
+    start = frames[-1] + 1 if frames else 0
+    for index in range(start, len(lines)):
         if EXCEPTION.match(lines[index]):
-            tail = [lines[index].strip()] + [ln.strip() for ln in lines[index + 1 :]]
+            tail = [line.strip() for line in lines[index:]]
             return " ".join(part for part in tail if part)
     return lines[-1].strip() if lines else ""
 

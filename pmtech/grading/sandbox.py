@@ -220,6 +220,10 @@ class SandboxedKernelManager(CleanEnvKernelManager):
             for folder in (getattr(self, "_ipc_dir", ""), getattr(self, "_staging", "")):
                 shutil.rmtree(folder, ignore_errors=True)
 
+    # jupyter_client binds the public name to its own coroutine: point it at this one, or a
+    # kernel that died at start is cleaned up without it.
+    cleanup_resources = _async_cleanup_resources
+
 
 def _tail(path: str, limit: int = 1500) -> str:
     """The last ``limit`` characters a kernel wrote (empty when there is no such file)."""
