@@ -44,7 +44,8 @@ display(SVG('<svg xmlns="http://www.w3.org/2000/svg" onload="{MARK}([\\'svg\\'])
             '<script>{MARK}(["svg-script"])</script><circle r="5"/></svg>'))
 display(Javascript('{MARK}(["javascript"])'))
 display(Markdown('<img src="/pwned-markdown-output" onerror="{MARK}([\\'markdown-output\\'])">'))
-display(HTML('<iframe srcdoc="<script>parent.__pwned = (parent.__pwned || []).concat(1)</script>"></iframe>'
+display(HTML('<iframe srcdoc="<script>parent.__pwned = (parent.__pwned || []).concat(1)'
+             '</script>"></iframe>'
              '<div style="background: url(/pwned-css)">styled</div>'
              '<a id="evil-link" href="javascript:{MARK}([\\'link\\'])">a link</a>'))
 PNG = ("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5Er"
