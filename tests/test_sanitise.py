@@ -49,7 +49,7 @@ def test_active_markup_is_removed_or_shown_as_text(payload):
 
 def test_honest_html_survives():
     table = '<table class="dataframe" border="1"><tr><th>a</th><td colspan="2">42</td></tr></table>'
-    assert "<td colspan=\"2\">42</td>" in clean_html(table)
+    assert '<td colspan="2">42</td>' in clean_html(table)
     image = f'<img src="{PNG}" alt="chart" width="300">'
     assert clean_html(image) == image
     assert clean_html('<a href="https://docs.example/x">docs</a>') == (
@@ -60,8 +60,7 @@ def test_honest_html_survives():
 
 def test_markdown_keeps_its_formatting_and_loses_its_script():
     source = (
-        "# Title\n\nCode `a < b` and <img src=x onerror=alert(1)>\n\n> quoted\n\n"
-        "[x](javascript:y)"
+        "# Title\n\nCode `a < b` and <img src=x onerror=alert(1)>\n\n> quoted\n\n[x](javascript:y)"
     )
     rendered = safe_markdown2html({"cell": {}}, source)
     assert "<h1" in rendered and "<code>a &lt; b</code>" in rendered
