@@ -329,8 +329,18 @@ def batch(template, tmp_path_factory):
     )  # the last answer runs after hidden tests
     notebooks["hidden-channels"] = channels
     notebooks["corrupt-file"] = '{"cells": [ this is not json'
+    with_files = fill(release, answers)
+    with_files.cells[first].source = (
+        "import learner_helpers\nassert learner_helpers.VALUE == 42\n"
+        + with_files.cells[first].source
+    )
+    notebooks["with-files"] = with_files
     for student, nb in notebooks.items():
         submit(course, name, student, nb)
+    files = course / "submitted" / "with-files" / ASSIGNMENT
+    (files / "learner_helpers.py").write_text("VALUE = 42\n")
+    for shadow in ("ipykernel_launcher.py", "math.py", "json.py"):  # would break the kernel
+        (files / shadow).write_text("raise SystemExit('a learner file replaced a module')\n")
     os.environ["PMTECH_TEST_SECRET"] = SECRET
     try:
         summary = grade_assignment(course, ASSIGNMENT, jobs=2, cell_timeout=20, notebook_budget=60)
@@ -400,6 +410,15 @@ def test_what_was_set_aside_is_told_to_the_learner_and_the_instructor(batch, stu
     feedback = feedback_text(course, student)
     assert "Note from the grader." in feedback and found in feedback
     assert "Note from the grader." not in feedback_text(course, "honest-full")
+
+
+def test_learner_files_import_but_never_replace_a_module(batch):
+    """A helper module in the submission imports; files named like the kernel's launcher or
+    standard modules do not replace them (the learner's folder comes last on the path)."""
+    course, summary, _ = batch
+    assert "with-files" in {o.student for o in summary.graded}, summary.lines()
+    assert scores(course)["with-files"] == FULL
+    assert "replaced a module" not in autograded_text(course, "with-files")
 
 
 def test_every_failure_carries_its_real_reason(batch):

@@ -23,6 +23,16 @@ from traitlets import Integer, Unicode
 from pmtech.grading import SKIPPED_ENAME, TIMEOUT_ENAME
 from pmtech.grading.guard import TAMPERED_ENAME, TAMPERED_MESSAGE, Guard
 
+# Graded kernels start with the learner's folder off the module path (kernelenv.py says why):
+# put it back at the end, so a helper module of the assignment imports, but a learner's file
+# can never shadow a module the kernel, the tests or the standard library use.
+LEARNER_FILES_LAST = (
+    "import os as _pmtech_os, sys as _pmtech_sys\n"
+    "if _pmtech_os.getcwd() not in _pmtech_sys.path:\n"
+    "    _pmtech_sys.path.append(_pmtech_os.getcwd())\n"
+    "del _pmtech_os, _pmtech_sys\n"
+)
+
 
 def cell_name(cell: NotebookNode, index: int) -> str:
     """How feedback names a cell: its nbgrader grade id, or its position."""
@@ -113,6 +123,7 @@ class BudgetedExecute(Execute):
         meta = cell.metadata.get("nbgrader", {})
         if not self._guard_installed:
             self._guard_installed = True
+            self._run_hidden(LEARNER_FILES_LAST, index)
             if any(o.get("output_type") == "error" for o in self._run_hidden(
                 self._guard.install_code(), index
             )):  # fmt: skip
