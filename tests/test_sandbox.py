@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
 
 import pytest
 
@@ -94,3 +95,40 @@ def test_grade_says_once_on_the_terminal_when_unconfined(monkeypatch, capsys):
     monkeypatch.setattr(sandbox, "why_not_confined", lambda: "no bubblewrap here")
     _say_if_unconfined("auto")
     assert "NOT isolated" in capsys.readouterr().err
+
+
+def test_a_kernel_s_environment_holds_nothing_of_the_grader_s(monkeypatch):
+    from pmtech.grading.kernelenv import PASSED_THROUGH, kernel_env
+
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "not-for-learners")
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    env = kernel_env("/home/learner", "/lib/pmtech")
+    assert "not-for-learners" not in " ".join(env.values())
+    assert set(env) <= {
+        "PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "PYTHONPATH", "PYTHONSAFEPATH",
+        "PYTHONDONTWRITEBYTECODE", "MPLCONFIGDIR", *PASSED_THROUGH,
+    }  # fmt: skip
+    assert env["NBGRADER_EXECUTION"] == "autograde" and env["PYTHONSAFEPATH"] == "1"
+
+
+def test_an_unconfined_kernel_starts_from_the_minimal_environment_too(monkeypatch, tmp_path):
+    """Even with confinement off, a printed os.environ shows no secret of the grader's, and
+    the kernel imports the grader's own pmtech package."""
+    import nbformat
+
+    from pmtech.grading.budget import BudgetedExecute
+    from pmtech.grading.kernelenv import PACKAGE_DIR
+
+    monkeypatch.setenv("GRADER_DB_PASSWORD", "hunter2-" + "x" * 8)
+    code = (
+        "import os, pmtech\nprint(sorted(os.environ.items()))\n"
+        "print(os.path.realpath(pmtech.__file__))"
+    )
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "py"}
+    out, _ = BudgetedExecute(sandbox="off").preprocess(nb, {"metadata": {"path": str(tmp_path)}})
+    text = "".join(o.get("text", "") for o in out.cells[0].outputs)
+    assert "hunter2" not in text and "GRADER_DB_PASSWORD" not in text
+    assert "PYTHONSAFEPATH" in text
+    imported = text.strip().splitlines()[-1]
+    assert Path(imported).resolve().parent == PACKAGE_DIR
