@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import time
 from pathlib import Path
 
@@ -23,7 +22,7 @@ import pytest
 from pmtech.release import run_nbgrader
 
 from .conftest import REPO
-from .nbhelpers import fill, grade_id, solutions_of
+from .nbhelpers import fill, grade_id, make_course, solutions_of
 from .servers import CHROMIUM, CHROMIUM_ARGS, jupyter_server, require_chromium
 
 ASSIGNMENT = "01-working-with-engineers"
@@ -75,23 +74,18 @@ def is_solution(cell, cell_type: str) -> bool:
 def course(tmp_path_factory):
     """A course with one autograded hostile submission (and its feedback)."""
     course = tmp_path_factory.mktemp("formgrader")
-    shutil.copy(REPO / "nbgrader_config.py", course)
-    shutil.copytree(REPO / "source" / ASSIGNMENT, course / "source" / ASSIGNMENT)
-    run_nbgrader(course, "generate_assignment", ASSIGNMENT, "--force")
-    (release_path,) = (course / "release" / ASSIGNMENT).glob("*.ipynb")
-    release = nbformat.read(release_path, as_version=4)
-    answers = solutions_of(nbformat.read(course / "source" / ASSIGNMENT / release_path.name, 4))
-    nb = fill(release, answers)
+    name, release, source = make_course(course, ASSIGNMENT)
+    nb = fill(release, solutions_of(source))
     code = next(c for c in nb.cells if is_solution(c, "code"))
     code.source = PAYLOAD_CODE + "\n" + code.source
     written = next(c for c in nb.cells if is_solution(c, "markdown"))
     written.source = WRITTEN_PAYLOAD
     folder = course / "submitted" / STUDENT / ASSIGNMENT
     folder.mkdir(parents=True)
-    nbformat.write(nb, folder / release_path.name)
+    nbformat.write(nb, folder / name)
     run_nbgrader(course, "autograde", ASSIGNMENT, "--force")
     run_nbgrader(course, "generate_feedback", ASSIGNMENT, "--force")
-    return course, release_path.stem, grade_id(written)
+    return course, Path(name).stem, grade_id(written)
 
 
 def submission_id(course: Path, notebook: str) -> str:

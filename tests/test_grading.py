@@ -21,7 +21,7 @@ from pmtech.grading.batch import grade_assignment
 from pmtech.grading.hidden import PLACEHOLDER, verdict, without_hidden_tests
 from pmtech.release import nbgrader_env, run_nbgrader
 
-from .nbhelpers import fill, grade_id, solutions_of
+from .nbhelpers import fill, grade_id, make_course, solutions_of
 
 REPO = Path(__file__).resolve().parent.parent
 ASSIGNMENT = "01-working-with-engineers"
@@ -51,12 +51,8 @@ def runaway(release, answers):
 def template(tmp_path_factory):
     """A course with the assignment generated and four learners' submissions."""
     course = tmp_path_factory.mktemp("template")
-    shutil.copy(REPO / "nbgrader_config.py", course)
-    shutil.copytree(REPO / "source" / ASSIGNMENT, course / "source" / ASSIGNMENT)
-    run_nbgrader(course, "generate_assignment", ASSIGNMENT, "--force")
-    name = notebook_file()
-    release = nbformat.read(course / "release" / ASSIGNMENT / name, as_version=4)
-    answers = solutions_of(nbformat.read(course / "source" / ASSIGNMENT / name, as_version=4))
+    name, release, source = make_course(course, ASSIGNMENT)
+    answers = solutions_of(source)
     half = dict(list(answers.items())[: len(answers) // 2])
     notebooks = {
         "full": fill(release, answers),

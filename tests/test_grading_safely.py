@@ -7,7 +7,6 @@ import html
 import os
 import re
 import shutil
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -19,9 +18,9 @@ from pmtech.grading.batch import grade_assignment
 from pmtech.grading.hidden import BEGIN, END
 from pmtech.grading.reasons import failure_reason
 from pmtech.grading.sandbox import why_not_confined
-from pmtech.release import nbgrader_env, run_nbgrader
+from pmtech.release import nbgrader_env
 
-from .nbhelpers import fill, grade_id, solutions_of
+from .nbhelpers import fill, grade_id, make_course, solutions_of, total_scores
 
 REPO = Path(__file__).resolve().parent.parent
 ASSIGNMENT = "01-working-with-engineers"
@@ -32,30 +31,11 @@ confined = pytest.mark.skipif(why_not_confined() is not None, reason=str(why_not
 pytestmark = [pytest.mark.slow]
 
 
-def scores(course: Path) -> dict[str, float]:
-    """Each learner's total autograded score, read from the gradebook."""
-    conn = sqlite3.connect(course / "gradebook.db")
-    rows = conn.execute(
-        "SELECT submitted_assignment.student_id, SUM(COALESCE(grade.auto_score, 0)) FROM grade "
-        "JOIN submitted_notebook ON grade.notebook_id = submitted_notebook.id "
-        "JOIN submitted_assignment ON submitted_notebook.assignment_id = submitted_assignment.id "
-        "GROUP BY submitted_assignment.student_id"
-    ).fetchall()
-    conn.close()
-    return dict(rows)
-
-
 @pytest.fixture(scope="module")
 def template(tmp_path_factory):
     """A course (config and source only) with the assignment generated, and its notebooks."""
     course = tmp_path_factory.mktemp("safely-template")
-    shutil.copy(REPO / "nbgrader_config.py", course)
-    shutil.copytree(REPO / "source" / ASSIGNMENT, course / "source" / ASSIGNMENT)
-    run_nbgrader(course, "generate_assignment", ASSIGNMENT, "--force")
-    (release_path,) = (course / "release" / ASSIGNMENT).glob("*.ipynb")
-    release = nbformat.read(release_path, as_version=4)
-    source = nbformat.read(course / "source" / ASSIGNMENT / release_path.name, as_version=4)
-    return course, release_path.name, release, source
+    return (course, *make_course(course, ASSIGNMENT))
 
 
 def submit(course: Path, name: str, student: str, nb) -> None:
@@ -124,7 +104,7 @@ def test_stock_nbgrader_grades_confined_in_every_layout(template, tmp_path, layo
         python = str(venv_copy(private / "venv"))
     done = autograde_with(python, course)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert scores(course) == {"full": FULL}
+    assert total_scores(course) == {"full": FULL}
 
 
 @confined
@@ -144,7 +124,7 @@ def test_pmtech_grade_from_a_course_with_its_own_package(template, tmp_path):
         timeout=300,
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    assert scores(course) == {"full": FULL}
+    assert total_scores(course) == {"full": FULL}
 
 
 @confined
@@ -392,7 +372,7 @@ def test_no_hidden_test_reaches_feedback_through_the_learner_s_own_cells(batch):
 def test_an_honest_accident_still_earns_full_marks(batch, student):
     course, summary, _ = batch
     assert student in {o.student for o in summary.graded}, summary.lines()
-    assert scores(course)[student] == FULL
+    assert total_scores(course)[student] == FULL
 
 
 @pytest.mark.parametrize(
@@ -417,7 +397,7 @@ def test_learner_files_import_but_never_replace_a_module(batch):
     standard modules do not replace them (the learner's folder comes last on the path)."""
     course, summary, _ = batch
     assert "with-files" in {o.student for o in summary.graded}, summary.lines()
-    assert scores(course)["with-files"] == FULL
+    assert total_scores(course)["with-files"] == FULL
     assert "replaced a module" not in autograded_text(course, "with-files")
 
 

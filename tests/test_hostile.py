@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import http.server
 import re
-import shutil
-import sqlite3
 import threading
 from pathlib import Path
 
@@ -15,11 +13,9 @@ import pytest
 
 from pmtech.grading.batch import grade_assignment
 from pmtech.grading.sandbox import why_not_confined
-from pmtech.release import run_nbgrader
 
-from .nbhelpers import fill, grade_id, solutions_of
+from .nbhelpers import fill, grade_id, make_course, solutions_of, total_scores
 
-REPO = Path(__file__).resolve().parent.parent
 ASSIGNMENT = "01-working-with-engineers"
 
 pytestmark = [
@@ -177,12 +173,8 @@ def hostile_notebooks(release, answers, course: Path, port: int) -> dict:
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     course = tmp_path_factory.mktemp("hostile")
-    shutil.copy(REPO / "nbgrader_config.py", course)
-    shutil.copytree(REPO / "source" / ASSIGNMENT, course / "source" / ASSIGNMENT)
-    run_nbgrader(course, "generate_assignment", ASSIGNMENT, "--force")
-    (nb_path,) = (course / "release" / ASSIGNMENT).glob("*.ipynb")
-    release = nbformat.read(nb_path, as_version=4)
-    answers = solutions_of(nbformat.read(course / "source" / ASSIGNMENT / nb_path.name, 4))
+    name, release, source = make_course(course, ASSIGNMENT)
+    answers = solutions_of(source)
 
     hits = []
 
@@ -201,23 +193,10 @@ def graded(tmp_path_factory):
     for student, nb in notebooks.items():
         folder = course / "submitted" / student / ASSIGNMENT
         folder.mkdir(parents=True)
-        nbformat.write(nb, folder / nb_path.name)
+        nbformat.write(nb, folder / name)
     summary = grade_assignment(course, ASSIGNMENT, jobs=2, cell_timeout=8, notebook_budget=20)
     server.shutdown()
     return course, summary, hits, list(notebooks)
-
-
-def totals(course) -> dict[str, float]:
-    conn = sqlite3.connect(course / "gradebook.db")
-    rows = conn.execute(
-        "SELECT submitted_assignment.student_id, SUM(COALESCE(grade.auto_score, 0)) FROM grade "
-        "JOIN submitted_notebook ON grade.notebook_id = submitted_notebook.id "
-        "JOIN submitted_assignment ON submitted_notebook.assignment_id = submitted_assignment.id "
-        "GROUP BY submitted_assignment.student_id"
-    ).fetchall()
-    assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
-    conn.close()
-    return dict(rows)
 
 
 FULL = 15.0
@@ -243,7 +222,7 @@ def test_the_batch_completes_and_honest_learners_keep_their_exact_scores(graded)
     course, summary, _, students = graded
     graded_or_failed = {o.student for o in summary.graded + summary.failed}
     assert graded_or_failed == set(students)
-    scores = totals(course)
+    scores = total_scores(course)
     assert scores["honest-full"] == FULL
     assert scores["honest-blank"] == 0
 
@@ -251,13 +230,13 @@ def test_the_batch_completes_and_honest_learners_keep_their_exact_scores(graded)
 @pytest.mark.parametrize("student", ZERO_TRICKS)
 def test_a_trick_on_a_blank_answer_earns_nothing(graded, student):
     course, _, _, _ = graded
-    assert totals(course).get(student, 0) == 0, f"{student} earned points without solving"
+    assert total_scores(course).get(student, 0) == 0, f"{student} earned points without solving"
 
 
 @pytest.mark.parametrize("student", ["fork-bomb", "memory-hog", "disk-filler"])
 def test_a_resource_attack_is_stopped_scored_zero_for_what_it_broke_and_named(graded, student):
     course, summary, _, _ = graded
-    score = totals(course)[student]
+    score = total_scores(course)[student]
     assert 0 < score < FULL  # the broken answer scores 0; the honest rest still counts
     named = {o.student: o.timeouts for o in summary.graded}
     assert named.get(student), f"{student} is not named in the summary: {summary.lines()}"
