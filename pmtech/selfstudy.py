@@ -104,7 +104,7 @@ class CellResult:
     notebook: str
     grade_id: str
     points: float
-    outcome: str  # correct | incorrect | not_attempted | needs_grading
+    outcome: str  # correct | incorrect | not_attempted | needs_grading | grader_only
     message: str = ""
     written: bool = False  # a written answer, graded by an instructor
 
@@ -116,10 +116,36 @@ def _error_text(cell) -> str:
     return ""
 
 
+def _has_code(source: str) -> bool:
+    """True when a cell holds a statement, not only comments and blank lines."""
+    return any(ln.strip() and not ln.strip().startswith("#") for ln in source.splitlines())
+
+
+def _answers_of(nb) -> dict[str, str | None]:
+    """Each code test cell's answer: the nearest code answer cell above it."""
+    answer_of, last = {}, None
+    for cell in nb.cells:
+        meta = _nbgrader(cell)
+        if cell.cell_type != "code":
+            continue
+        if is_solution(cell):
+            last = meta.get("grade_id")
+        elif is_graded(cell):
+            answer_of[meta.get("grade_id")] = last
+    return answer_of
+
+
 def _judge(nb, release_nb, notebook: str) -> list[CellResult]:
-    """The result of every graded cell of an executed notebook."""
+    """The result of every graded cell of an executed notebook.
+
+    A test cell belongs to the nearest answer cell above it; while that answer is as
+    released, the test is not attempted. A test whose visible part holds no code (a timing
+    test on a large input, a hidden set of bugs for the learner's own tests) is checked by
+    the grader only: it is listed, never recorded as evidence.
+    """
     released = {_nbgrader(c).get("grade_id"): c.source for c in release_nb.cells if is_solution(c)}
     mine = {_nbgrader(c).get("grade_id"): c.source for c in nb.cells if is_solution(c)}
+    answer_of = _answers_of(release_nb)
     results = []
     for cell in nb.cells:
         if not is_graded(cell):
@@ -131,7 +157,10 @@ def _judge(nb, release_nb, notebook: str) -> list[CellResult]:
             outcome = "not_attempted" if blank else "needs_grading"
             results.append(CellResult(notebook, grade_id, points, outcome, "", written=True))
             continue
-        answer_id = f"{grade_id}-answer"
+        if not _has_code(cell.source):
+            results.append(CellResult(notebook, grade_id, points, "grader_only"))
+            continue
+        answer_id = answer_of.get(grade_id)
         if answer_id in released and mine.get(answer_id, "").strip() == released[answer_id].strip():
             results.append(CellResult(notebook, grade_id, points, "not_attempted"))
             continue
@@ -168,8 +197,8 @@ def check_assignment(
     """Run the visible tests of the learner's working copy and record each graded cell.
 
     Test cells that pass count as correct, failing ones as incorrect, and cells whose answer
-    was never changed as not attempted. Written answers are listed but not scored: an
-    instructor grades them.
+    was never changed as not attempted. Written answers, and tests only the grader can run,
+    are listed but not scored.
     """
     root = root or course_root()
     release = _release_dir(root, name)
@@ -200,7 +229,7 @@ def check_assignment(
             results.extend(_judge(executed, release_nb, path.name))
     for r in results:
         where = topic_level(r.grade_id, bank)
-        if where is None or r.written:
+        if where is None or r.written or r.outcome == "grader_only":
             continue
         topic, level = where
         store.record(
@@ -224,6 +253,7 @@ def format_report(name: str, results: list[CellResult]) -> str:
         "incorrect": "✗ fails a visible test",
         "not_attempted": "○ not attempted",
         "needs_grading": "… written, graded by your instructor",
+        "grader_only": "· checked by the grader only (a large input or hidden cases)",
     }
     width = max([len(r.grade_id) for r in results] + [10])
     lines = [f"Check of {name}", ""]

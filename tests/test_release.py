@@ -14,11 +14,12 @@ from .conftest import REPO
 ASSIGNMENTS = source_assignments(REPO)
 
 
-def test_every_rubric_area_has_an_assignment():
+def test_every_rubric_area_has_an_assignment_and_the_coding_round_its_own():
     assert ASSIGNMENTS == [
         "01-working-with-engineers",
         "02-technical-depth",
         "03-bridging-tech-and-users",
+        "04-coding-round",
     ]
 
 

@@ -92,3 +92,25 @@ def test_cli_start_and_unknown_assignment(course, monkeypatch, capsys):
     assert "Working copy" in capsys.readouterr().out
     assert main(["check", "nope"]) == 2
     assert "no assignment 'nope'" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_check_the_coding_round_records_only_what_the_learner_can_test(course, tmp_path):
+    """A timed or bug-catching test whose cases only the grader holds is never recorded; a
+    test belongs to the answer above it, so a blank answer is not attempted."""
+    name = "04-coding-round"
+    store = ProgressStore(tmp_path / "p.db")
+    folder = start_assignment(name, course).folder
+    blank = {r.grade_id: r.outcome for r in check_assignment(name, course, store=store)}
+    assert blank["algorithms-4-two-sum-scale"] == "grader_only"
+    assert blank["testing-4-tests-for-median-even"] == "grader_only"
+    assert set(blank.values()) == {"not_attempted", "grader_only"}
+
+    release = nbformat.read(folder / f"{name}.ipynb", as_version=4)
+    answers = solutions_of(nbformat.read(REPO / "source" / name / f"{name}.ipynb", 4))
+    nbformat.write(fill(release, answers), folder / f"{name}.ipynb")
+    full = {r.grade_id: r.outcome for r in check_assignment(name, course, store=store)}
+    assert full["algorithms-3-two-sum"] == full["testing-3-tests-for-median-accept"] == "correct"
+    assert set(full.values()) == {"correct", "grader_only"}
+    recorded = {a.question_id for a in store.attempts()}
+    assert "algorithms-3-two-sum" in recorded and "algorithms-4-two-sum-scale" not in recorded
