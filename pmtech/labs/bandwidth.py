@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from pmtech.labs.figures import BLACK, BLUE, GREEN, new_figure
+
 GB_PER_HOUR_PER_MBPS = 3600 / 8 / 1000  # 1 Mbit/s for an hour = 0.45 GB
 
 
@@ -73,6 +75,26 @@ def monthly_bill(service: VideoService) -> Bill:
     )
 
 
+def _compression(service: VideoService, codec_saving: float) -> VideoService:
+    kept = 1 - codec_saving
+    return replace(
+        service,
+        bitrate_mbps=service.bitrate_mbps * kept,
+        renditions_gb_per_hour=service.renditions_gb_per_hour * kept,
+    )
+
+
+def _caching(service: VideoService, codec_saving: float) -> VideoService:
+    return replace(service, cache_hit_ratio=max(0.98, service.cache_hit_ratio))
+
+
+def _tiering(service: VideoService, codec_saving: float) -> VideoService:
+    return replace(service, cold_share=max(0.8, service.cold_share))
+
+
+_LEVERS = {"compression": _compression, "caching": _caching, "tiering": _tiering}
+
+
 def levers(service: VideoService, codec_saving: float = 0.3) -> dict[str, Bill]:
     """The bill as it is and after each lever on its own.
 
@@ -83,18 +105,94 @@ def levers(service: VideoService, codec_saving: float = 0.3) -> dict[str, Bill]:
     """
     if not 0 <= codec_saving < 1:
         raise ValueError(f"codec_saving is a share between 0 and 1, got {codec_saving}")
-    kept = 1 - codec_saving
-    return {
-        "today": monthly_bill(service),
-        "compression": monthly_bill(
-            replace(
-                service,
-                bitrate_mbps=service.bitrate_mbps * kept,
-                renditions_gb_per_hour=service.renditions_gb_per_hour * kept,
-            )
-        ),
-        "caching": monthly_bill(
-            replace(service, cache_hit_ratio=max(0.98, service.cache_hit_ratio))
-        ),
-        "tiering": monthly_bill(replace(service, cold_share=max(0.8, service.cold_share))),
-    }
+    bills = {"today": monthly_bill(service)}
+    for name, lever in _LEVERS.items():
+        bills[name] = monthly_bill(lever(service, codec_saving))
+    return bills
+
+
+def levers_in_turn(service: VideoService, codec_saving: float = 0.3) -> list[tuple[str, Bill]]:
+    """The bill today, then after adding each lever in turn, the one that saves most on its
+    own first: ``[("today", bill), ("compression", bill with it), ("caching", bill with
+    both), ...]``. Each step's saving is counted after the levers before it, so the steps
+    add up exactly to the bill with every lever (a lever saves less after another that
+    already shrank what it acts on)."""
+    alone = levers(service, codec_saving)
+    today = alone.pop("today")
+    steps = [("today", today)]
+    for name in sorted(alone, key=lambda n: alone[n].total):
+        service = _LEVERS[name](service, codec_saving)
+        steps.append((name, monthly_bill(service)))
+    return steps
+
+
+def _dollars(value: float) -> str:
+    """$2.83M, $848k, $640: three significant digits."""
+    for unit, size in (("M", 1e6), ("k", 1e3)):
+        if abs(value) >= size * 0.9995:  # 999,999 reads $1M, not $1e+03k
+            return f"${value / size:,.3g}{unit}"
+    return f"${value:,.0f}"
+
+
+def _share(share: float) -> str:
+    return f"{share:.0%}" if share >= 0.01 else f"{share:.1%}"
+
+
+def plot_bill_waterfall(steps: list[tuple[str, Bill]]):
+    """The month's bill as a waterfall: the bill today, what each lever saves in turn (a
+    hatched step down), and the bill with every lever. Takes ``levers_in_turn``'s result;
+    returns a Figure."""
+    fig, ax = new_figure()
+    totals = [bill.total for _, bill in steps]
+    names = ["today"] + [f"{name}\nsaves" for name, _ in steps[1:]] + ["with every\nlever"]
+    heights, bottoms = [totals[0]], [0.0]
+    colours, hatches, labels = [BLUE], [None], [_dollars(totals[0])]
+    for before, after in zip(totals, totals[1:], strict=False):
+        heights.append(before - after)
+        bottoms.append(after)
+        colours.append(GREEN)
+        hatches.append("\\\\")
+        labels.append(f"\u2212{_dollars(before - after)}\n({_share((before - after) / totals[0])})")
+    heights.append(totals[-1])
+    bottoms.append(0.0)
+    colours.append(BLUE)
+    hatches.append(None)
+    labels.append(_dollars(totals[-1]))
+    x = list(range(len(heights)))
+    bars = ax.bar(x, heights, bottom=bottoms, color=colours, edgecolor=BLACK, linewidth=0.8)
+    for bar, hatch, name in zip(bars, hatches, names, strict=True):
+        bar.set_hatch(hatch)
+        bar.set_gid(name.split("\n")[0])
+    for i in range(len(heights) - 1):  # a dotted step from each bar to where the next starts
+        level = totals[min(i, len(totals) - 1)]
+        ax.plot([i + 0.4, i + 0.6], [level, level], color=BLACK, linestyle=":", linewidth=1)
+    for i, (height, bottom, label) in enumerate(zip(heights, bottoms, labels, strict=True)):
+        ax.annotate(
+            label,
+            (i, bottom + height),
+            xytext=(0, 3),
+            textcoords="offset points",
+            ha="center",
+            va="bottom",
+            fontsize=9,
+        )
+    ax.set_xticks(x, names, fontsize=9)
+    ax.set_ylim(0, totals[0] * 1.2)
+    ax.yaxis.set_major_formatter(lambda v, _: _dollars(v))
+    ax.set_xlabel("the bill today, then each lever added in turn, largest saving first")
+    ax.set_ylabel("US dollars a month")
+    ax.set_title("The bandwidth bill, and what each lever saves in turn", loc="left")
+    ax.grid(axis="y", alpha=0.3)
+    return fig
+
+
+def summary_line(steps: list[tuple[str, Bill]]) -> str:
+    """The bill, the lever that saves most, and the bill with every lever, in one line."""
+    today, final = steps[0][1].total, steps[-1][1].total
+    first, bill = steps[1]
+    saved = today - bill.total
+    return (
+        f"The bill is {_dollars(today)} a month; {first} saves most ({_dollars(saved)}, "
+        f"{_share(saved / today)}), and all {len(steps) - 1} levers together bring it to "
+        f"{_dollars(final)} ({1 - final / today:.0%} less)."
+    )

@@ -15,6 +15,8 @@ import time
 
 import numpy as np
 
+from pmtech.labs.figures import BLACK, BLUE, new_figure
+
 # Published figures, in nanoseconds (system-design-primer, sd_appendix).
 PUBLISHED_NS = {
     "cache_reference": 0.5,  # L1 cache reference
@@ -111,3 +113,81 @@ def measure_ladder() -> dict[str, float]:
         "loopback_round_trip": loopback_round_trip_ns(),
         "durable_write_4kb": durable_write_ns(),
     }
+
+
+# How each rung reads on a chart, fastest first.
+RUNG_LABELS = {
+    "cache_reference": "read from CPU cache\n(16 KB array)",
+    "memory_reference": "read from main memory\n(512 MB array)",
+    "read_1mb_memory": "copy 1 MB in memory",
+    "loopback_round_trip": "TCP round trip\non 127.0.0.1",
+    "durable_write_4kb": "write 4 KB and fsync",
+}
+
+
+def human_time(ns: float) -> str:
+    """A duration in nanoseconds in the unit that reads best: 2.7 ns, 17 µs, 1.2 ms, 3 s."""
+    for unit, size in (("s", 1e9), ("ms", 1e6), ("µs", 1e3)):
+        if ns >= size:
+            return f"{ns / size:.3g} {unit}"
+    return f"{ns:.3g} ns"
+
+
+def plot_ladder(measured: dict[str, float]):
+    """The rungs of ``measure_ladder()`` on a log axis, fastest at the top: a dot per rung as
+    measured here, and a diamond for the published figure where the published table has the
+    same operation. Returns a matplotlib Figure."""
+    from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
+
+    rungs = sorted(measured, key=measured.get)
+    values = [measured[r] for r in rungs]
+    y = list(range(len(rungs)))
+    fig, ax = new_figure((7.0, 3.8))
+    ax.plot(values, y, "o", markersize=9, color=BLUE, label="measured here", zorder=3)
+    for i, value in enumerate(values):
+        ax.annotate(
+            human_time(value),
+            (value, i),
+            xytext=(0, 9),
+            textcoords="offset points",
+            ha="center",
+            fontsize=9,
+            color=BLUE,
+        )
+    published = [(i, PUBLISHED_NS[r]) for i, r in enumerate(rungs) if r in PUBLISHED_NS]
+    if published:
+        ax.plot(
+            [p for _, p in published],
+            [i for i, _ in published],
+            "D",
+            markersize=7,
+            markerfacecolor="white",
+            markeredgecolor=BLACK,
+            markeredgewidth=1.5,
+            label="published (c. 2010 table)",
+            zorder=3,
+        )
+    ax.set_xscale("log")
+    ax.set_yticks(y, [RUNG_LABELS.get(r, r) for r in rungs], fontsize=9)
+    ax.set_ylim(len(rungs) - 0.5, -0.8)  # fastest at the top, room for the top label
+    low = min(values + [p for _, p in published]) / 3
+    high = max(values + [p for _, p in published]) * 3
+    ax.set_xlim(low, high)
+    decades = [10.0**k for k in range(-1, 12) if low <= 10.0**k <= high]
+    ax.xaxis.set_major_locator(FixedLocator(decades))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: human_time(v)))
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.set_xlabel("time per operation (log scale: each step is 10x)")
+    ax.set_title("The latency ladder on this machine", loc="left")
+    ax.legend(loc="upper right", fontsize=8)
+    ax.grid(alpha=0.3)
+    return fig
+
+
+def summary_line(measured: dict[str, float]) -> str:
+    """The ladder in one line: a durable write priced in main-memory reads."""
+    write, memory = measured["durable_write_4kb"], measured["memory_reference"]
+    return (
+        f"A durable 4 KB write took {human_time(write)} here: "
+        f"as long as {write / memory:,.0f} main-memory reads ({human_time(memory)} each)."
+    )

@@ -21,11 +21,18 @@ def send_json(handler: BaseHTTPRequestHandler, status: int, body: object) -> Non
     handler.wfile.write(data)
 
 
+class _Server(ThreadingHTTPServer):
+    # The standard library's default backlog of 5 makes connections beyond it wait for a
+    # SYN retry (about a second) when many clients connect at once, as the page-load lab's
+    # visitors do; 128 is the usual default of production servers.
+    request_queue_size = 128
+
+
 class LoopbackServer:
     """Serve ``handler`` on a free loopback port; ``server`` is the underlying HTTP server."""
 
     def __init__(self, handler: type[BaseHTTPRequestHandler]):
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.server = _Server(("127.0.0.1", 0), handler)
         self.server.daemon_threads = True
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from pmtech.labs.figures import BLACK, SKY_BLUE, VERMILLION, new_figure
+
 Plan = Mapping[str, tuple[float, Sequence[str]]]
 
 
@@ -101,3 +103,89 @@ def schedule(plan: Plan) -> Schedule:
         deps = plan[path[-1]][1]
         path.append(max(deps, key=lambda d: finish[d]))
     return Schedule(start, finish, slack, tuple(reversed(path)))
+
+
+def plot_schedule(result: Schedule):
+    """The schedule as a Gantt chart: one bar per task from its earliest start to its earliest
+    finish (the bar's length is the estimate), critical-path tasks hatched and named in bold,
+    and each other task's slack as a dotted outline after it. Returns a Figure."""
+    from matplotlib.patches import Patch
+
+    tasks = sorted(result.start, key=lambda t: (result.start[t], result.finish[t], t))
+    critical = set(result.critical_path)
+    fig, ax = new_figure((7.0, max(3.5, 1.2 + 0.32 * len(tasks))))
+    for row, task in enumerate(tasks):
+        start, days = result.start[task], result.finish[task] - result.start[task]
+        on_path = task in critical
+        (bar,) = ax.barh(
+            row,
+            days,
+            left=start,
+            height=0.6,
+            color=VERMILLION if on_path else SKY_BLUE,
+            edgecolor=BLACK,
+            linewidth=0.8,
+            hatch="//" if on_path else None,
+        )
+        bar.set_gid(task)
+        if result.slack[task] > 0:
+            ax.barh(
+                row,
+                result.slack[task],
+                left=result.finish[task],
+                height=0.6,
+                facecolor="none",
+                edgecolor=BLACK,
+                linestyle=":",
+                linewidth=0.8,
+            )
+        ax.text(
+            start + days / 2,
+            row,
+            f"{days:g} d",
+            ha="center",
+            va="center",
+            fontsize=8,
+            bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.5, "alpha": 0.8},
+        )
+    ax.set_yticks(range(len(tasks)), tasks, fontsize=9)
+    for label, task in zip(ax.get_yticklabels(), tasks, strict=True):
+        if task in critical:
+            label.set_fontweight("bold")
+    ax.set_ylim(len(tasks) - 0.5, -0.5)
+    ax.axvline(result.days, color=BLACK, linewidth=1.5)
+    ax.annotate(
+        f"day {result.days:g}",
+        (result.days, 1),
+        xycoords=("data", "axes fraction"),
+        xytext=(-3, -3),
+        textcoords="offset points",
+        ha="right",
+        va="top",
+        fontsize=9,
+    )
+    ax.set_xlim(0, result.days * 1.04)
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.set_xlabel("days from the start")
+    ax.grid(axis="x", alpha=0.3)
+    ax.legend(
+        handles=[
+            Patch(facecolor=VERMILLION, edgecolor=BLACK, hatch="//", label="critical path"),
+            Patch(facecolor=SKY_BLUE, edgecolor=BLACK, label="other task"),
+            Patch(facecolor="none", edgecolor=BLACK, linestyle=":", label="slack"),
+        ],
+        loc="lower left",
+        fontsize=8,
+    )
+    ax.set_title(f"Critical path: the earliest launch is day {result.days:g}", loc="left")
+    return fig
+
+
+def summary_line(result: Schedule) -> str:
+    """The finish day, the chain of tasks that sets it and its long pole, in one line."""
+    pole = result.long_pole
+    return (
+        f"Earliest launch: day {result.days:g}, set by "
+        + " -> ".join(result.critical_path)
+        + f" (long pole: {pole}, {result.finish[pole] - result.start[pole]:g} days)."
+    )

@@ -18,7 +18,10 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlparse
 
+from pmtech.labs.figures import BLACK, BLUE, ORANGE, SKY_BLUE, VERMILLION, new_figure
 from pmtech.labs.loopback import LoopbackServer, send_json
+
+LONG_POLLING = "long polling"  # the style name of the long-polling client in a report
 
 
 class _Events:
@@ -98,7 +101,7 @@ def _client(base: str, interval_s: float | None, expected: int, until: float, ou
             last = message["id"]
         if interval_s is not None and len(delays) < expected:
             time.sleep(interval_s)
-    style = "long polling" if interval_s is None else f"poll every {interval_s:g} s"
+    style = LONG_POLLING if interval_s is None else f"poll every {interval_s:g} s"
     out.append(ClientReport(style, requests, empty, tuple(delays)))
 
 
@@ -137,3 +140,64 @@ def compare_delivery(
         server.stop()
     rank = {style: n for n, style in enumerate(f"poll every {i:g} s" for i in intervals)}
     return sorted(reports, key=lambda r: rank.get(r.style, len(rank)))
+
+
+_MARKERS = ("s", "^", "v", "D", "P")
+_COLOURS = (ORANGE, VERMILLION, SKY_BLUE, BLACK)
+
+
+def plot_delivery(reports: list[ClientReport]):
+    """Each message's delay from publish to receipt, one row per client (log axis), with the
+    mean as a bar and the requests each client made beside its name. Returns a Figure."""
+    fig, ax = new_figure()
+    pollers = iter(zip(_MARKERS, _COLOURS * 2, strict=False))
+    for row, report in enumerate(reports):
+        if report.style == LONG_POLLING:
+            marker, colour = "o", BLUE
+        else:
+            marker, colour = next(pollers, ("x", BLACK))
+        delays = [max(d, 0.01) for d in report.delays_ms]  # a log axis has no zero
+        ax.plot(
+            delays,
+            [row] * len(delays),
+            linestyle="none",
+            marker=marker,
+            markersize=8,
+            markerfacecolor="none",
+            markeredgewidth=1.5,
+            color=colour,
+            gid=report.style,
+        )
+        if delays:
+            ax.plot([report.mean_delay_ms] * 2, [row - 0.3, row + 0.3], color=colour, lw=2.5)
+    ax.set_xscale("log")
+    ax.xaxis.set_major_formatter(lambda v, _: f"{v:,.10g}")
+    ax.set_yticks(
+        range(len(reports)),
+        [f"{r.style}\n{r.requests} requests, {r.empty} empty" for r in reports],
+        fontsize=9,
+    )
+    ax.set_ylim(len(reports) - 0.5, -0.5)
+    ax.set_xlabel("delay from publish to receipt (ms, log scale)")
+    ax.set_title(
+        "Delivery delay: polling vs long polling\none marker per message, bar: the mean",
+        loc="left",
+    )
+    ax.grid(axis="x", alpha=0.3)
+    return fig
+
+
+def _ms(value: float) -> str:
+    return f"{value:.1f} ms" if value < 10 else f"{value:,.0f} ms"
+
+
+def summary_line(reports: list[ClientReport]) -> str:
+    """The worst delay of long polling against the slowest poller, with the requests each
+    made."""
+    long = [r for r in reports if r.style == LONG_POLLING]
+    slow = max((r for r in reports if r.style != LONG_POLLING), key=lambda r: r.max_delay_ms)
+    parts = [f"{r.style} {_ms(r.max_delay_ms)} ({r.requests} requests)" for r in long]
+    parts.append(
+        f"{slow.style} {_ms(slow.max_delay_ms)} ({slow.requests} requests, {slow.empty} empty)"
+    )
+    return "Worst delay: " + "; ".join(parts) + "."
