@@ -1,13 +1,15 @@
 """Grading a synthetic cohort: stock nbgrader, ``pmtech grade`` and bare parallel nbclient.
 
-One cohort (learners x every assignment of the course; half full solutions, half blank, and
-a few runaway learners whose every answer loops for ever) is graded three ways, each on its
-own copy of the course, in the same run:
+One cohort (learners x the course's assignments, or those named with --assignments; half
+full solutions, half blank, and a few runaway learners whose every answer loops for ever) is
+graded three ways, each on its own copy of the course, in the same run, in the configuration
+instructors run (confinement as the machine allows, feedback written):
 
-- stock: ``nbgrader autograde <assignment>`` for each assignment, one learner after another;
-- pmtech: ``pmtech grade <every assignment> --jobs N`` (feedback off, as stock makes none);
+- stock: ``nbgrader autograde <assignment>`` then ``nbgrader generate_feedback <assignment>``
+  for each assignment, one learner after another;
+- pmtech: ``pmtech grade <assignments> --jobs N`` with its defaults (feedback on);
 - floor: the same submitted notebooks executed with nbclient alone in N processes, nothing
-  else (no nbgrader, no gradebook): the least any grader could take.
+  else (no nbgrader, no gradebook, no feedback): the least any grader could take.
 
 All three use the same per-cell timeout; ``pmtech grade`` also has its notebook budget.
 Peak memory is the largest total resident memory of the process tree, sampled every 0.2 s.
@@ -33,16 +35,19 @@ import nbformat
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from pmtech.grading.sandbox import why_not_confined  # noqa: E402
 from pmtech.release import nbgrader_env, run_nbgrader, source_assignments  # noqa: E402
 from tests.nbhelpers import fill, solutions_of  # noqa: E402
 
 
-def make_course(course: Path, learners: int, runaway: int) -> list[Path]:
-    """Generate every assignment and write the cohort's submissions; return their paths."""
+def make_course(
+    course: Path, learners: int, runaway: int, assignments: list[str] | None = None
+) -> list[Path]:
+    """Generate the assignments and write the cohort's submissions; return their paths."""
     shutil.copy(REPO / "nbgrader_config.py", course)
     shutil.copytree(REPO / "source", course / "source", ignore=shutil.ignore_patterns("*.db"))
     paths = []
-    for name in source_assignments(course):
+    for name in assignments or source_assignments(course):
         run_nbgrader(course, "generate_assignment", name, "--force")
         (nb_path,) = (course / "release" / name).glob("*.ipynb")
         release = nbformat.read(nb_path, as_version=4)
@@ -147,13 +152,14 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--cell-timeout", type=int, default=5)
     parser.add_argument("--budget", type=int, default=10)
+    parser.add_argument("--assignments", nargs="*", help="only these (default: all)")
     args = parser.parse_args(argv)
     timeout = f"--ExecutePreprocessor.timeout={args.cell_timeout}"
     with tempfile.TemporaryDirectory(prefix="pmtech-bench-grade-") as tmp:
         base = Path(tmp) / "base"
         base.mkdir()
-        paths = make_course(base, args.learners, args.runaway)
-        assignments = source_assignments(base)
+        assignments = args.assignments or source_assignments(base)
+        paths = make_course(base, args.learners, args.runaway, assignments)
         stock_course, ours_course = Path(tmp) / "stock", Path(tmp) / "ours"
         shutil.copytree(base, stock_course)
         shutil.copytree(base, ours_course)
@@ -174,6 +180,8 @@ def main(argv: list[str] | None = None) -> dict:
                 stock_course,
             )
             stock_s, stock_peak = stock_s + s, max(stock_peak, p)
+            s, p = timed([python, "-m", "nbgrader", "generate_feedback", name], stock_course)
+            stock_s, stock_peak = stock_s + s, max(stock_peak, p)
         ours_s, ours_peak = timed(
             [
                 python,
@@ -182,7 +190,6 @@ def main(argv: list[str] | None = None) -> dict:
                 "grade",
                 *assignments,
                 f"--jobs={args.jobs}",
-                "--no-feedback",
                 f"--cell-timeout={args.cell_timeout}",
                 f"--budget={args.budget}",
             ],  # fmt: skip
@@ -205,16 +212,23 @@ def main(argv: list[str] | None = None) -> dict:
         "pmtech_peak_mb": ours_peak / 1e6,
     }
     print(
-        f"{n} notebooks: {args.learners} learners x {len(assignments)} assignments, "
+        f"{n} notebooks: {args.learners} learners x {len(assignments)} assignments "
+        f"({', '.join(assignments)}), "
         f"{args.runaway} runaway learners; {args.jobs} jobs; cell timeout {args.cell_timeout} s, "
         f"budget {args.budget} s"
     )
+    confined = why_not_confined()
+    print("kernels confined (bubblewrap)" if confined is None else f"NOT confined: {confined}")
     print(
-        f"stock nbgrader autograde (sequential) {stock_s:7.1f} s  peak {stock_peak / 1e6:6.0f} MB"
+        f"stock autograde + feedback (sequential) {stock_s:7.1f} s  {stock_s / n:5.2f} s/notebook  "
+        f"peak {stock_peak / 1e6:6.0f} MB"
     )
-    print(f"pmtech grade                          {ours_s:7.1f} s  peak {ours_peak / 1e6:6.0f} MB")
-    print(f"floor: bare nbclient, all notebooks   {floor_all:7.1f} s")
-    print(f"floor: bare nbclient, no runaways     {floor_honest:7.1f} s")
+    print(
+        f"pmtech grade (defaults, feedback on)    {ours_s:7.1f} s  {ours_s / n:5.2f} s/notebook  "
+        f"peak {ours_peak / 1e6:6.0f} MB"
+    )
+    print(f"floor: bare nbclient, all notebooks     {floor_all:7.1f} s")
+    print(f"floor: bare nbclient, no runaways       {floor_honest:7.1f} s")
     print(
         f"speed-up over stock: {stock_s / ours_s:4.2f}x; pmtech / floor: {ours_s / floor_all:4.2f}x"
     )
