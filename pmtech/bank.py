@@ -34,7 +34,7 @@ LEVEL_NAMES = {
 
 _ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _REQUIRED = ("id", "topic", "level", "kind", "prompt", "answer", "explanation", "hint", "source")
-_OPTIONAL = ("options", "tolerance", "unit", "rubric", "red_flags")
+_OPTIONAL = ("options", "tolerance", "unit", "slips", "rubric", "red_flags")
 _WITH_OPTIONS = ("choice", "multi", "order")
 
 
@@ -103,6 +103,7 @@ class Question:
     unit: str = ""
     rubric: tuple[str, ...] = ()
     red_flags: tuple[str, ...] = ()
+    slips: tuple[float, ...] = ()
     file: str = ""
 
 
@@ -355,6 +356,15 @@ def _validate_question(raw: dict, area: Area, fname: str) -> tuple[Question | No
         bad("tolerance", f"only number questions have a tolerance, this is {kind}")
     if "unit" in raw and (kind != "number" or not isinstance(raw["unit"], str)):
         bad("unit", "is text, and only for number questions")
+    slips = raw.get("slips")
+    if slips is not None and (
+        kind != "number"
+        or not isinstance(slips, list)
+        or not slips
+        or not all(isinstance(x, int | float) and not isinstance(x, bool) for x in slips)
+    ):
+        bad("slips", "is a list of numbers (wrong answers from named slips), for number questions")
+        slips = None
 
     rubric = raw.get("rubric")
     if kind == "explain":
@@ -393,6 +403,7 @@ def _validate_question(raw: dict, area: Area, fname: str) -> tuple[Question | No
             unit=raw.get("unit", ""),
             rubric=tuple(r.strip() for r in rubric or ()),
             red_flags=tuple(r.strip() for r in red_flags or ()),
+            slips=tuple(float(x) for x in slips or ()),
             file=fname,
         ),
         [],

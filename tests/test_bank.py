@@ -76,6 +76,13 @@ def test_valid_question_loads(bank_dir):
             "red_flags",
             "list of non-empty texts",
         ),
+        ({"slips": [3]}, "slips", "for number questions"),
+        (
+            {"kind": "number", "options": None, "answer": 10, "tolerance": {"relative": 0.1},
+             "slips": ["a lot"]},
+            "slips",
+            "list of numbers",
+        ),  # fmt: skip
     ],
 )
 def test_each_bad_field_is_named(bank_dir, overrides, field, words):
@@ -262,3 +269,17 @@ def test_an_unquoted_topic_title_with_commas_is_reported(bank_dir):
     )
     _, problems = validate_bank(folder)
     assert any("quote a title with commas" in p.message for p in problems), problems
+
+
+def test_every_named_slip_is_rejected_and_every_key_accepted():
+    """Does each number question's tolerance accept its key and reject each slip its
+    explanation names (listed in ``slips``)?"""
+    from pmtech.answers import within_tolerance
+
+    numbers = [q for q in load_bank().questions.values() if q.kind == "number"]
+    with_slips = [q for q in numbers if q.slips]
+    assert len(with_slips) >= 15
+    for q in numbers:
+        assert within_tolerance(q, float(q.answer)), q.id
+        for slip in q.slips:
+            assert not within_tolerance(q, slip), f"{q.id}: the slip {slip:g} is accepted"
