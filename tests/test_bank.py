@@ -78,8 +78,13 @@ def test_valid_question_loads(bank_dir):
         ),
         ({"slips": [3]}, "slips", "for number questions"),
         (
-            {"kind": "number", "options": None, "answer": 10, "tolerance": {"relative": 0.1},
-             "slips": ["a lot"]},
+            {
+                "kind": "number",
+                "options": None,
+                "answer": 10,
+                "tolerance": {"relative": 0.1},
+                "slips": ["a lot"],
+            },
             "slips",
             "list of numbers",
         ),  # fmt: skip
