@@ -120,13 +120,18 @@ def timed(cmd: list[str], cwd: Path) -> tuple[float, int]:
 
 
 def _execute(args: tuple[str, str, int]) -> None:
+    from jupyter_client.manager import KernelManager
     from nbclient import NotebookClient
 
     path, work, timeout = args
     shutil.copytree(Path(path).parent, work)
     nb = nbformat.read(Path(work) / Path(path).name, as_version=4)
+    # Unix sockets, not TCP: kernels started at once in several processes can race for the
+    # same free TCP port.
+    km = KernelManager(kernel_name="python3", transport="ipc", ip=str(Path(work) / "kernel"))
     NotebookClient(
         nb,
+        km=km,
         timeout=timeout,
         allow_errors=True,
         interrupt_on_timeout=True,
