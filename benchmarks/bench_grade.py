@@ -163,7 +163,7 @@ def main(argv: list[str] | None = None) -> dict:
     with tempfile.TemporaryDirectory(prefix="pmtech-bench-grade-") as tmp:
         base = Path(tmp) / "base"
         base.mkdir()
-        assignments = args.assignments or source_assignments(base)
+        assignments = args.assignments or source_assignments(REPO)
         paths = make_course(base, args.learners, args.runaway, assignments)
         stock_course, ours_course = Path(tmp) / "stock", Path(tmp) / "ours"
         shutil.copytree(base, stock_course)
