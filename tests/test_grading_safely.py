@@ -108,23 +108,31 @@ def test_stock_nbgrader_grades_confined_in_every_layout(template, tmp_path, layo
 
 
 @confined
-def test_pmtech_grade_from_a_course_with_its_own_package(template, tmp_path):
+@pytest.mark.parametrize(
+    "layout", ["course-folder", "course-with-own-package", "regular-install-private-venv"]
+)
+def test_pmtech_grade_grades_confined_in_every_layout(template, tmp_path, layout):
+    """Does `pmtech grade` (feedback on) give full marks, confined, in the same layouts?"""
     base, name, release, source = template
     course = tmp_path / "course"
     shutil.copytree(base, course)
-    shutil.copytree(REPO / "pmtech", course / "pmtech")
     submit(course, name, "full", fill(release, solutions_of(source)))
+    python = sys.executable
+    if layout == "course-with-own-package":
+        shutil.copytree(REPO / "pmtech", course / "pmtech")  # `python -c` imports this copy
+    elif layout == "regular-install-private-venv":
+        private = tmp_path / "private"
+        private.mkdir(mode=0o700)
+        python = str(venv_copy(private / "venv"))
     code = f"from pmtech.cli import main; raise SystemExit(main(['grade', {ASSIGNMENT!r}]))"
+    env = nbgrader_env()
+    env["PATH"] = str(Path(python).parent) + os.pathsep + env["PATH"]
     done = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=course,
-        env=nbgrader_env(),
-        capture_output=True,
-        text=True,
-        timeout=300,
+        [python, "-c", code], cwd=course, env=env, capture_output=True, text=True, timeout=300
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert total_scores(course) == {"full": FULL}
+    assert list((course / "feedback" / "full" / ASSIGNMENT).glob("*.html"))
 
 
 @confined
