@@ -82,48 +82,44 @@ def autograde_with(python: str, course: Path) -> subprocess.CompletedProcess:
     )
 
 
-@confined
-@pytest.mark.parametrize(
-    "layout", ["course-folder", "course-with-own-package", "regular-install-private-venv"]
-)
-def test_stock_nbgrader_grades_confined_in_every_layout(template, tmp_path, layout):
-    """Does stock `nbgrader autograde` grade a full solution, confined, wherever the course,
-    the package and the virtual environment live?"""
+LAYOUTS = ["course-folder", "course-with-own-package", "regular-install-private-venv"]
+
+
+def course_in_layout(template, tmp_path: Path, layout: str) -> tuple[Path, str]:
+    """A copy of the course with one full submission, laid out as ``layout``; returns the
+    course folder and the Python to grade it with."""
     base, name, release, source = template
     course = tmp_path / "course"
     shutil.copytree(base, course)
     submit(course, name, "full", fill(release, solutions_of(source)))
     python = sys.executable
     if layout == "course-with-own-package":
-        # nbgrader puts the course folder first on its path: the grader imports this copy,
-        # while the kernel's Python alone would import the editable install elsewhere.
+        # nbgrader (and `python -c`) put the course folder first on the path: the grader
+        # imports this copy, while the kernel's Python alone would import the editable one.
         shutil.copytree(REPO / "pmtech", course / "pmtech")
     elif layout == "regular-install-private-venv":
         private = tmp_path / "private"
         private.mkdir(mode=0o700)
         python = str(venv_copy(private / "venv"))
+    return course, python
+
+
+@confined
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_stock_nbgrader_grades_confined_in_every_layout(template, tmp_path, layout):
+    """Does stock `nbgrader autograde` grade a full solution, confined, wherever the course,
+    the package and the virtual environment live?"""
+    course, python = course_in_layout(template, tmp_path, layout)
     done = autograde_with(python, course)
     assert done.returncode == 0, done.stdout + done.stderr
     assert total_scores(course) == {"full": FULL}
 
 
 @confined
-@pytest.mark.parametrize(
-    "layout", ["course-folder", "course-with-own-package", "regular-install-private-venv"]
-)
+@pytest.mark.parametrize("layout", LAYOUTS)
 def test_pmtech_grade_grades_confined_in_every_layout(template, tmp_path, layout):
     """Does `pmtech grade` (feedback on) give full marks, confined, in the same layouts?"""
-    base, name, release, source = template
-    course = tmp_path / "course"
-    shutil.copytree(base, course)
-    submit(course, name, "full", fill(release, solutions_of(source)))
-    python = sys.executable
-    if layout == "course-with-own-package":
-        shutil.copytree(REPO / "pmtech", course / "pmtech")  # `python -c` imports this copy
-    elif layout == "regular-install-private-venv":
-        private = tmp_path / "private"
-        private.mkdir(mode=0o700)
-        python = str(venv_copy(private / "venv"))
+    course, python = course_in_layout(template, tmp_path, layout)
     code = f"from pmtech.cli import main; raise SystemExit(main(['grade', {ASSIGNMENT!r}]))"
     env = nbgrader_env()
     env["PATH"] = str(Path(python).parent) + os.pathsep + env["PATH"]
