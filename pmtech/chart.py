@@ -82,16 +82,30 @@ def edge_table(edges: Mapping[str, TopicEdge], bank: Bank | None = None, learner
     return "\n".join(out)
 
 
-def draw_learner_chart(edges: Mapping[str, TopicEdge], bank: Bank | None = None, learner: str = ""):
-    """A matplotlib Figure: topics as rows, levels as columns, the edge and each area's bar."""
+ROW_INCHES = 0.34  # one topic's row; one area's chart stays within a laptop screen's height
+
+
+def draw_learner_chart(
+    edges: Mapping[str, TopicEdge],
+    bank: Bank | None = None,
+    learner: str = "",
+    area_id: str | None = None,
+):
+    """A matplotlib Figure: topics as rows, levels as columns, the edge and each area's bar.
+
+    With ``area_id`` only that area's topics are drawn: one chart per area stays
+    short enough to read on a laptop screen, however many areas the course has.
+    """
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch, Rectangle
 
     bank = bank or load_bank()
     rows = _rows(edges, bank)
+    if area_id is not None:
+        rows = [row for row in rows if row[0] is not None and row[0].id == area_id]
     n = max(len(rows), 1)
-    fig = Figure(figsize=(11, 1.9 + 0.42 * n), layout="constrained")
+    fig = Figure(figsize=(11, 1.9 + ROW_INCHES * n), layout="constrained")
     ax = fig.add_subplot()
     ax.set_xlim(0, 5)
     ax.set_ylim(n, 0)
@@ -112,7 +126,7 @@ def draw_learner_chart(edges: Mapping[str, TopicEdge], bank: Bank | None = None,
                 label,
                 ha="center",
                 va="center",
-                fontsize=8.5,
+                fontsize=8,
                 color=_TEXT_ON[result.status],
             )
         # The edge sits just left of its boundary and the bar just right, so both stay
@@ -134,14 +148,14 @@ def draw_learner_chart(edges: Mapping[str, TopicEdge], bank: Bank | None = None,
             )
     # Area separators and labels.
     y = 0
-    for area in bank.areas:
-        count = sum(1 for a, _, _ in rows if a is area)
+    for shown in bank.areas:
+        count = sum(1 for a, _, _ in rows if a is shown)
         if count:
             ax.axhline(y, color="#455a64", linewidth=1)
             ax.text(
                 5.05,
                 y + count / 2,
-                f"{area.title}\nbar: level {area.bar}",
+                f"{shown.title}\nbar: level {shown.bar}",
                 va="center",
                 ha="left",
                 fontsize=8.5,
@@ -176,6 +190,8 @@ def draw_learner_chart(edges: Mapping[str, TopicEdge], bank: Bank | None = None,
     ]
     fig.legend(handles=handles, loc="outside lower center", ncol=6, fontsize=8.5, frameon=False)
     title = "Where your knowledge runs out" + (f": {learner}" if learner else "")
+    if area_id is not None:
+        title += f" · {bank.area(area_id).title}"
     ax.set_title(title, fontsize=12, loc="left", pad=12)
     if not rows:
         ax.text(2.5, 0.5, "No topics yet", ha="center", va="center")
@@ -271,12 +287,14 @@ def show_progress(
     bank = bank or load_bank()
     edges = learner_edges(store, learner, bank)
     print(edge_table(edges, bank, learner))
-    fig = draw_learner_chart(edges, bank, learner)
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=100)
-    display(Image(buffer.getvalue()))
+    for area in bank.areas:  # one chart per area, each short enough for a laptop screen
+        if not any(t.id in edges for t in area.topics):
+            continue
+        buffer = io.BytesIO()
+        draw_learner_chart(edges, bank, learner, area.id).savefig(buffer, format="png", dpi=100)
+        display(Image(buffer.getvalue()))
     if png:
-        save_figure(fig, png)
+        save_figure(draw_learner_chart(edges, bank, learner), png)
     return edges
 
 

@@ -99,3 +99,24 @@ def test_cli_reports_a_bad_import_without_traceback(tmp_path, capsys):
     assert main(["import", str(bad), "--store", str(tmp_path / "p.db")]) == 2
     err = capsys.readouterr().err
     assert "is not valid JSON" in err and "Traceback" not in err
+
+
+def test_one_chart_per_area_fits_a_laptop_screen(tmp_path):
+    """Is each area's chart at most about 800 pixels tall at the notebook's 100 dpi, and does
+    it hold that area's topics only?"""
+    store = ProgressStore(tmp_path / "p.db")
+    answer_topic(store, "caching", 3)
+    bank = load_bank()
+    edges = learner_edges(store, "tester", bank)
+    for area in bank.areas:
+        fig = draw_learner_chart(edges, bank, "tester", area.id)
+        path = tmp_path / f"{area.id}.png"
+        fig.savefig(path, dpi=100)
+        width, height = png_size(path)
+        assert height <= 800, f"{area.id}: {height} px"
+        labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+        assert len(labels) == len(area.topics)
+        titles = {t.title for t in area.topics}
+        assert all(label.split("  (edge")[0] in titles for label in labels)
+    whole = draw_learner_chart(edges, bank, "tester")
+    assert len(whole.axes[0].get_yticklabels()) == sum(len(a.topics) for a in bank.areas)
