@@ -22,16 +22,7 @@ from traitlets import Integer, Unicode
 
 from pmtech.grading import SKIPPED_ENAME, TIMEOUT_ENAME
 from pmtech.grading.guard import TAMPERED_ENAME, TAMPERED_MESSAGE, Guard
-
-# Graded kernels start with the learner's folder off the module path (kernelenv.py says why):
-# put it back at the end, so a helper module of the assignment imports, but a learner's file
-# can never shadow a module the kernel, the tests or the standard library use.
-LEARNER_FILES_LAST = (
-    "import os as _pmtech_os, sys as _pmtech_sys\n"
-    "if _pmtech_os.getcwd() not in _pmtech_sys.path:\n"
-    "    _pmtech_sys.path.append(_pmtech_os.getcwd())\n"
-    "del _pmtech_os, _pmtech_sys\n"
-)
+from pmtech.grading.kernelenv import LEARNER_FILES_LAST, CleanEnvKernelManager
 
 
 def cell_name(cell: NotebookNode, index: int) -> str:
@@ -60,8 +51,6 @@ class BudgetedExecute(Execute):
         super().__init__(*args, **kwargs)
         if self.sandbox not in ("auto", "required", "off"):
             raise ValueError(f"sandbox must be auto, required or off, not {self.sandbox!r}")
-        from pmtech.grading.kernelenv import CleanEnvKernelManager
-
         # Never the grader's environment, confined or not (kernelenv.py says why).
         self.kernel_manager_class = CleanEnvKernelManager
         if self.sandbox == "off":

@@ -28,6 +28,16 @@ from jupyter_client.manager import AsyncKernelManager
 PACKAGE_DIR = Path(__file__).resolve().parent.parent  # the pmtech package the grader runs
 # Grader variables a kernel may see; nbgrader sets the first while it autogrades.
 PASSED_THROUGH = ("NBGRADER_EXECUTION", "TZ")
+# Run in the kernel before the first cell: PYTHONSAFEPATH kept the learner's folder off the
+# module path while the kernel started; put it back at the end, so a helper module of the
+# assignment imports, but a learner's file can never shadow a module the kernel, the tests
+# or the standard library use.
+LEARNER_FILES_LAST = (
+    "import os as _pmtech_os, sys as _pmtech_sys\n"
+    "if _pmtech_os.getcwd() not in _pmtech_sys.path:\n"
+    "    _pmtech_sys.path.append(_pmtech_os.getcwd())\n"
+    "del _pmtech_os, _pmtech_sys\n"
+)
 
 
 def python_prefixes(executable: str | None = None) -> list[str]:
@@ -75,10 +85,15 @@ class CleanEnvKernelManager(AsyncKernelManager):
         """The kernel's HOME: the grader's own, since an unconfined kernel shares its files."""
         return os.path.expanduser("~")
 
+    def launch_command(self, kernel_cmd: list[str], cwd: str) -> list[str]:
+        """The command line that starts ``kernel_cmd`` (the sandbox's manager wraps it)."""
+        return kernel_cmd
+
     async def _async_launch_kernel(self, kernel_cmd, **kw):
         cwd = kw.get("cwd") or os.getcwd()
+        # The environment follows the kernel's own Python, not whatever wraps it.
         kw["env"] = kernel_env(self.kernel_home(cwd), self.library_path(), kernel_cmd[0])
-        return await super()._async_launch_kernel(kernel_cmd, **kw)
+        return await super()._async_launch_kernel(self.launch_command(kernel_cmd, cwd), **kw)
 
     async def _async_cleanup_resources(self, restart: bool = False) -> None:
         await super()._async_cleanup_resources(restart=restart)

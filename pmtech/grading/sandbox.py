@@ -209,9 +209,11 @@ class SandboxedKernelManager(CleanEnvKernelManager):
         self._output = os.path.join(self._ipc_dir, "kernel-output.txt")
         with open(self._output, "wb") as out:
             kw["stdout"] = kw["stderr"] = out
-            return await super()._async_launch_kernel(
-                confine_command(kernel_cmd, workdir, self._ipc_dir, self._staging), **kw
-            )
+            return await super()._async_launch_kernel(kernel_cmd, **kw)
+
+    def launch_command(self, kernel_cmd: list[str], cwd: str) -> list[str]:
+        """The kernel's command line wrapped in bubblewrap (see :func:`confine_command`)."""
+        return confine_command(kernel_cmd, cwd, self._ipc_dir, self._staging)
 
     async def _async_cleanup_resources(self, restart: bool = False) -> None:
         self.startup_output = _tail(getattr(self, "_output", ""))
