@@ -132,25 +132,38 @@ def clean_html(html: str) -> str:
     return EMPTY_IMAGE.sub("", _CLEANER.clean(CONTENT_BLOCKS.sub("", str(html))))
 
 
-@pass_context
-def safe_markdown2html(context, source: str) -> str:
-    """nbconvert's Markdown rendering (attachments, maths), then :func:`clean_html`."""
+def markdown_to_safe_html(source: str, attachments=None, path: str = "") -> str:
+    """Markdown rendered as nbconvert renders a notebook's (attachments, maths), then
+    :func:`clean_html`: the one way learner Markdown becomes HTML here."""
     from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
 
-    cell = context.get("cell", {})
     renderer = IPythonRenderer(
         escape=False,
-        attachments=cell.get("attachments", {}),
-        path=context.get("resources", {}).get("metadata", {}).get("path", ""),
+        attachments=attachments or {},
+        path=path,
         anchor_link_text="",
         exclude_anchor_links=True,
     )
     return clean_html(MarkdownWithMath(renderer=renderer).render(source))
 
 
+@pass_context
+def safe_markdown2html(context, source: str) -> str:
+    """The templates' Markdown filter: :func:`markdown_to_safe_html` for the cell rendered."""
+    return markdown_to_safe_html(
+        source,
+        context.get("cell", {}).get("attachments", {}),
+        context.get("resources", {}).get("metadata", {}).get("path", ""),
+    )
+
+
+def _text(value) -> str:
+    """An output's data as one string (notebooks may store it as a list of lines)."""
+    return "".join(value) if isinstance(value, list) else str(value)
+
+
 def _svg_as_image(svg) -> str:
-    text = "".join(svg) if isinstance(svg, list) else str(svg)
-    encoded = base64.b64encode(text.encode("utf-8")).decode("ascii")
+    encoded = base64.b64encode(_text(svg).encode("utf-8")).decode("ascii")
     return f'<img src="data:image/svg+xml;base64,{encoded}" alt="figure (SVG)">'
 
 
@@ -179,20 +192,15 @@ def clean_output(output) -> None:
         if key in SAFE_OUTPUT_KEYS:
             continue
         if key == "text/html":
-            data[key] = clean_html("".join(value) if isinstance(value, list) else value)
+            data[key] = clean_html(_text(value))
         elif key == "image/svg+xml":
             data.setdefault("text/html", _svg_as_image(value))
             del data[key]
         elif key == "text/markdown":
-            from nbconvert.filters.markdown import markdown2html
-
-            text = "".join(value) if isinstance(value, list) else value
-            data.setdefault("text/html", clean_html(markdown2html(text)))
+            data.setdefault("text/html", markdown_to_safe_html(_text(value)))
             del data[key]
         else:  # JavaScript, widget views and any other active or unknown type
             del data[key]
-    if "text/html" in data and not isinstance(data["text/html"], str):
-        data["text/html"] = clean_html("".join(data["text/html"]))
     output["metadata"] = _safe_metadata(output.get("metadata"))
 
 
