@@ -69,16 +69,12 @@ def venv_copy(target: Path) -> Path:
     return target / "bin" / "python"
 
 
-def autograde_with(python: str, course: Path) -> subprocess.CompletedProcess:
+def run_with(python: str, course: Path, *args: str) -> subprocess.CompletedProcess:
+    """``python *args`` in the course folder, that Python's bin folder first on PATH."""
     env = nbgrader_env()
     env["PATH"] = str(Path(python).parent) + os.pathsep + env["PATH"]
     return subprocess.run(
-        [python, "-m", "nbgrader", "autograde", ASSIGNMENT, "--force"],
-        cwd=course,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
+        [python, *args], cwd=course, env=env, capture_output=True, text=True, timeout=300
     )
 
 
@@ -110,7 +106,7 @@ def test_stock_nbgrader_grades_confined_in_every_layout(template, tmp_path, layo
     """Does stock `nbgrader autograde` grade a full solution, confined, wherever the course,
     the package and the virtual environment live?"""
     course, python = course_in_layout(template, tmp_path, layout)
-    done = autograde_with(python, course)
+    done = run_with(python, course, "-m", "nbgrader", "autograde", ASSIGNMENT, "--force")
     assert done.returncode == 0, done.stdout + done.stderr
     assert total_scores(course) == {"full": FULL}
 
@@ -121,11 +117,7 @@ def test_pmtech_grade_grades_confined_in_every_layout(template, tmp_path, layout
     """Does `pmtech grade` (feedback on) give full marks, confined, in the same layouts?"""
     course, python = course_in_layout(template, tmp_path, layout)
     code = f"from pmtech.cli import main; raise SystemExit(main(['grade', {ASSIGNMENT!r}]))"
-    env = nbgrader_env()
-    env["PATH"] = str(Path(python).parent) + os.pathsep + env["PATH"]
-    done = subprocess.run(
-        [python, "-c", code], cwd=course, env=env, capture_output=True, text=True, timeout=300
-    )
+    done = run_with(python, course, "-c", code)
     assert done.returncode == 0, done.stdout + done.stderr
     assert total_scores(course) == {"full": FULL}
     assert list((course / "feedback" / "full" / ASSIGNMENT).glob("*.html"))
