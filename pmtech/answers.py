@@ -1,6 +1,7 @@
 """Check a learner's response to a question: a pure function, no widgets, no storage.
 
 Outcomes are a small closed set. A blank response is *not attempted*, never incorrect.
+*Seen* is not a check: it records that the learner asked to be shown the answer ("Show me").
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ class Outcome(str, enum.Enum):
     NOT_ATTEMPTED = "not_attempted"
     INCORRECT = "incorrect"
     CORRECT = "correct"
+    SEEN = "seen"  # the learner asked to see the answer: neither right nor wrong
 
     def __str__(self) -> str:
         return self.value

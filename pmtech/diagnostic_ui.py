@@ -137,6 +137,7 @@ class DiagnosticView:
             topic_title=topic.title,
             restore=False,
             hints=False,
+            show_me=False,
             on_record=self._recorded,
         )
         self.slot.children = (self.current.widget,)

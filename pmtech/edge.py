@@ -5,7 +5,9 @@ Pure: no I/O, no widgets, no clock (``now`` defaults to the newest attempt's tim
 The rule, for one topic and one level:
 
 1. Only answered attempts count (correct or incorrect). *Not attempted* is never evidence,
-   and neither is a *retry* (a second try at a question in the same sitting, after feedback).
+   and neither is a *retry* (a second try at a question in the same sitting, after feedback),
+   nor any answer to a question after the learner asked to be shown its answer (*seen*, the
+   "Show me" button): that is practice. Seeing an answer is never counted as wrong either.
 2. For each question only its latest counted attempt is kept, and only if it is at most
    ``MAX_AGE_DAYS`` older than ``now``: knowledge that has not been shown for half a year is
    no longer "recent evidence".
@@ -116,8 +118,13 @@ def _credit(attempt: Evidence) -> float:
 def level_result(attempts: Iterable[Evidence], level: int, now: datetime | None) -> LevelResult:
     """Apply steps 1-4 of the rule to the attempts of one topic at one level."""
     latest: dict[str, Evidence] = {}
+    shown: set[str] = set()
     for a in sorted(attempts, key=lambda a: a.created_at):
-        if a.level != level or a.retry or a.outcome not in ("correct", "incorrect"):
+        if a.level != level:
+            continue
+        if a.outcome == "seen":
+            shown.add(a.question_id)
+        if a.question_id in shown or a.retry or a.outcome not in ("correct", "incorrect"):
             continue
         latest[a.question_id] = a
     recent = list(latest.values())

@@ -22,9 +22,9 @@ from pathlib import Path
 
 from pmtech.paths import default_home
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2 added the outcome "seen"
 EXPORT_FORMAT = "pmtech-attempts"
-OUTCOMES = ("not_attempted", "incorrect", "correct")
+OUTCOMES = ("not_attempted", "incorrect", "correct", "seen")
 SOURCES = ("quiz", "diagnostic", "exercise")
 BUSY_TIMEOUT_S = 30.0
 
@@ -37,7 +37,7 @@ CREATE TABLE IF NOT EXISTS attempts (
     question_id TEXT NOT NULL,
     topic TEXT NOT NULL,
     level INTEGER NOT NULL CHECK (level BETWEEN 1 AND 5),
-    outcome TEXT NOT NULL CHECK (outcome IN ('not_attempted', 'incorrect', 'correct')),
+    outcome TEXT NOT NULL CHECK (outcome IN ('not_attempted', 'incorrect', 'correct', 'seen')),
     answer TEXT NOT NULL,
     hints_used INTEGER NOT NULL DEFAULT 0 CHECK (hints_used >= 0),
     source TEXT NOT NULL CHECK (source IN ('quiz', 'diagnostic', 'exercise')),
@@ -175,6 +175,33 @@ class ImportResult:
     skipped: int
 
 
+def _migrate(conn: sqlite3.Connection) -> None:
+    """Bring a store written by an older pmtech up to ``SCHEMA_VERSION``, keeping every row.
+
+    Version 1 allowed three outcomes; SQLite cannot change a CHECK constraint in place, so
+    the table is rebuilt under the new schema in one transaction (all or nothing).
+    """
+    version = int(conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0])
+    if version >= SCHEMA_VERSION:
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.execute("ALTER TABLE attempts RENAME TO attempts_v1")
+        conn.execute("DROP INDEX IF EXISTS attempts_by_learner")
+        for statement in _SCHEMA.split(";"):
+            if statement.strip():
+                conn.execute(statement)
+        conn.execute("INSERT INTO attempts SELECT * FROM attempts_v1")
+        conn.execute("DROP TABLE attempts_v1")
+        conn.execute(
+            "UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),)
+        )
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
 class ProgressStore:
     """The attempt log in one SQLite file.
 
@@ -213,6 +240,7 @@ class ProgressStore:
                     "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)",
                     (str(SCHEMA_VERSION),),
                 )
+                _migrate(conn)
             finally:
                 conn.close()
         except sqlite3.Error as exc:

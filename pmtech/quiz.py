@@ -48,6 +48,7 @@ _FEEDBACK = {
     Outcome.CORRECT: ("✔", "Correct.", "#1b5e20", "#e8f5e9"),
     Outcome.INCORRECT: ("✘", "Not quite.", "#b71c1c", "#ffebee"),
     Outcome.NOT_ATTEMPTED: ("○", "Not attempted.", "#37474f", "#eceff1"),
+    Outcome.SEEN: ("👁", "Shown, not counted.", "#0d47a1", "#e3f2fd"),
 }
 _BLANK_NUDGE = {
     "choice": "Pick an option, then press Check.",
@@ -113,9 +114,11 @@ class QuestionWidget:
         restore: bool = True,
         hints: bool = True,
         on_record: Callable[[Outcome], None] | None = None,
+        show_me: bool = True,
     ):
         """``restore`` shows the last saved answer; ``hints`` offers the hint button;
-        ``on_record`` is called with each recorded outcome (the diagnostic uses it)."""
+        ``on_record`` is called with each recorded outcome (the diagnostic uses it);
+        ``show_me`` offers the button that reveals the answer without counting it."""
         self.question = question
         self.on_record = on_record
         self.store = store
@@ -123,6 +126,7 @@ class QuestionWidget:
         self.source = source
         self.hints_shown = 0
         self.checks = 0
+        self.seen = False  # the answer was shown: later checks are practice
         self.last_outcome: Outcome | None = None
         q = question
         label = f"Question {number}: " if number else ""
@@ -147,7 +151,13 @@ class QuestionWidget:
         self.hint_box = w.HTML()
         self.feedback = w.HTML()
         self.review: w.VBox | None = None  # explain: model answer and self-rating, on demand
-        buttons = w.HBox([self.check_button, self.hint_button] if hints else [self.check_button])
+        self.show_me_button = w.Button(
+            description="Show me",
+            tooltip="Show the answer and why, without answering: recorded as seen, never as wrong",
+        )
+        self.show_me_button.on_click(lambda _: self.show_me())
+        row = [self.check_button] + ([self.hint_button] if hints else [])
+        buttons = w.HBox(row + ([self.show_me_button] if show_me else []))
         self.widget = w.VBox(
             [self.prompt, self.input, buttons, self.hint_box, self.feedback],
             layout=w.Layout(border="1px solid #b0bec5", padding="8px", margin="0 0 12px 0"),
@@ -320,6 +330,32 @@ class QuestionWidget:
         items = "".join(f"<li>{html.escape(flag)}</li>" for flag in flags)
         return f"<p><b>Red flags interviewers listen for</b></p><ul>{items}</ul>"
 
+    def show_me(self) -> Outcome:
+        """Reveal the answer and its explanation, and record the question as *seen*.
+
+        Seen is never wrong; every later answer to this question is practice, not evidence
+        (the edge rule in :mod:`pmtech.edge` leaves it out).
+        """
+        q = self.question
+        self.store.record(
+            Attempt(
+                learner=self.learner,
+                question_id=q.id,
+                topic=q.topic,
+                level=q.level,
+                outcome=Outcome.SEEN.value,
+                answer=None,
+                hints_used=self.hints_shown,
+                source=self.source,
+            )
+        )
+        self.seen = True
+        self.last_outcome = Outcome.SEEN
+        self._show_feedback(Outcome.SEEN)
+        if self.on_record is not None:
+            self.on_record(Outcome.SEEN)
+        return Outcome.SEEN
+
     def rate(self) -> Outcome:
         """Explain questions: record the self-rating against the rubric."""
         return self._record(check_answer(self.question, self.response()))
@@ -337,7 +373,7 @@ class QuestionWidget:
                 answer=self.response(),
                 hints_used=self.hints_shown,
                 source=self.source,
-                retry=answered and self.checks > 0,
+                retry=answered and (self.checks > 0 or self.seen),
             )
         )
         if answered:
@@ -356,7 +392,18 @@ class QuestionWidget:
         else:
             icon, word, fg, bg = _FEEDBACK[outcome]
             if outcome is Outcome.NOT_ATTEMPTED:
-                body = f"<p>{_BLANK_NUDGE[q.kind]} Nothing was counted against you.</p>"
+                body = (
+                    f"<p>{_BLANK_NUDGE[q.kind]} Nothing was counted against you. "
+                    "Stuck? <i>Show me</i> reveals the answer without counting it.</p>"
+                )
+            elif outcome is Outcome.SEEN:
+                body = (
+                    "<p>Nothing was counted against you. Answers to this question from now on "
+                    "are practice, not evidence for your chart.</p>"
+                    f"{self._shown_answer_html()}<p><b>Why:</b></p>"
+                    f"{markdown_to_html(q.explanation)}"
+                    f"<p class='pmtech-source'><b>Source:</b> {html.escape(q.source)}</p>"
+                )
             else:
                 body = (
                     f"{self._answer_html()}<p><b>Why:</b></p>{markdown_to_html(q.explanation)}"
@@ -384,18 +431,40 @@ class QuestionWidget:
             return f"<p><b>{label}:</b></p><{tag}>{items}</{tag}>"
         return f"<p><b>Answer:</b> {html.escape(describe_answer(q))}</p>"
 
+    def _shown_answer_html(self) -> str:
+        """The answer itself, for Show me: the model answer and rubric of an explain question."""
+        q = self.question
+        if q.kind != "explain":
+            return self._answer_html()
+        rubric = "".join(f"<li>{html.escape(point)}</li>" for point in q.rubric)
+        return (
+            f"<p><b>Model answer</b></p>{markdown_to_html(q.answer)}{self._red_flags_html()}"
+            f"<p><b>What a strong answer covers</b></p><ul>{rubric}</ul>"
+        )
+
     def _restore_last(self) -> None:
-        last = self.store.latest(self.learner, self.question.id)
+        history = self.store.attempts(self.learner, self.question.id)
+        self.seen = any(a.outcome == Outcome.SEEN.value for a in history)
+        last = history[-1] if history else None
         if last is None or last.outcome == Outcome.NOT_ATTEMPTED.value:
+            return
+        if last.outcome == Outcome.SEEN.value:
+            when = last.created_at.strftime("%Y-%m-%d %H:%M UTC")
+            self.feedback.value = (
+                f"<p class='pmtech-last'><i>You asked to see this answer ({when}). "
+                "Answering it now is practice, not evidence.</i></p>"
+            )
             return
         try:
             self.set_response(last.answer)
         except Exception:  # noqa: BLE001 - an old answer that no longer fits: show it blank
             return
         when = last.created_at.strftime("%Y-%m-%d %H:%M UTC")
+        practice = " You had seen the answer, so answering is practice." if self.seen else ""
         self.feedback.value = (
             f"<p class='pmtech-last'><i>Your last answer ({when}) was "
-            f"<b>{last.outcome.replace('_', ' ')}</b>. It is saved; check again any time.</i></p>"
+            f"<b>{last.outcome.replace('_', ' ')}</b>. It is saved; check again any time."
+            f"{practice}</i></p>"
         )
 
 

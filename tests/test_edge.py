@@ -148,3 +148,23 @@ def test_topics_are_kept_apart():
     edges = topic_edges(attempts)
     assert edges["databases"].edge == 1
     assert edges["web"].status(1) is Status.FAILED
+
+
+def test_answers_after_show_me_are_practice_and_seeing_is_never_wrong():
+    """Does "seen" leave earlier evidence alone, and take later answers to that question out?"""
+    before = [
+        att(1, "correct", q="databases-1-a", minutes=0),
+        att(1, "correct", q="databases-1-b", minutes=1),
+    ]
+    r = topic_edges(before)["databases"].levels[0]
+    assert (r.counted, r.status) == (2, Status.HELD)
+    after = before + [
+        att(1, "seen", q="databases-1-c", minutes=2),
+        att(1, "correct", q="databases-1-c", minutes=3),  # a new sitting: retry is False
+        att(1, "seen", q="databases-1-a", minutes=4),
+        att(1, "incorrect", q="databases-1-a", minutes=5),
+    ]
+    r = topic_edges(after)["databases"].levels[0]
+    assert (r.counted, r.points, r.status) == (2, 2.0, Status.HELD)
+    only_seen = [att(2, "seen", q=f"databases-2-{i}", minutes=i) for i in range(3)]
+    assert topic_edges(only_seen)["databases"].status(2) is Status.UNKNOWN

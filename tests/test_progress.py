@@ -187,3 +187,49 @@ def test_bad_entry_names_its_field_and_writes_nothing(tmp_path):
     with pytest.raises(StoreError, match="attempt 2: field 'outcome'"):
         store.import_json(path)
     assert store.attempts() == []
+
+
+SCHEMA_1 = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE attempts (
+    id INTEGER PRIMARY KEY,
+    uuid TEXT NOT NULL UNIQUE,
+    learner TEXT NOT NULL,
+    question_id TEXT NOT NULL,
+    topic TEXT NOT NULL,
+    level INTEGER NOT NULL CHECK (level BETWEEN 1 AND 5),
+    outcome TEXT NOT NULL CHECK (outcome IN ('not_attempted', 'incorrect', 'correct')),
+    answer TEXT NOT NULL,
+    hints_used INTEGER NOT NULL DEFAULT 0 CHECK (hints_used >= 0),
+    source TEXT NOT NULL CHECK (source IN ('quiz', 'diagnostic', 'exercise')),
+    retry INTEGER NOT NULL DEFAULT 0 CHECK (retry IN (0, 1)),
+    created_at TEXT NOT NULL
+);
+CREATE INDEX attempts_by_learner ON attempts (learner, question_id, created_at);
+INSERT INTO meta VALUES ('schema_version', '1');
+INSERT INTO meta VALUES ('setting:diagnostic-run-start:ana', '2026-01-01T00:00:00+00:00');
+INSERT INTO attempts VALUES (1, 'u1', 'ana', 'web-1-q1', 'web', 1, 'correct', '0', 0, 'quiz',
+    0, '2026-01-01T00:00:00+00:00');
+INSERT INTO attempts VALUES (2, 'u2', 'ana', 'web-1-q2', 'web', 1, 'incorrect', '1', 1,
+    'diagnostic', 1, '2026-01-02T00:00:00+00:00');
+"""
+
+
+def test_a_store_from_the_first_schema_is_upgraded_keeping_every_row(tmp_path):
+    """Does a progress file written before "seen" existed open, keep its rows and accept seen?"""
+    path = tmp_path / "progress.db"
+    conn = sqlite3.connect(path)
+    conn.executescript(SCHEMA_1)
+    conn.close()
+    store = ProgressStore(path)
+    assert store.recovered_from is None
+    rows = [(a.uuid, a.outcome, a.hints_used, a.source, a.retry) for a in store.attempts("ana")]
+    assert rows == [("u1", "correct", 0, "quiz", False), ("u2", "incorrect", 1, "diagnostic", True)]
+    assert store.setting("diagnostic-run-start:ana") == "2026-01-01T00:00:00+00:00"
+    store.record(attempt(3, outcome="seen", answer=None))
+    assert [a.outcome for a in ProgressStore(path).attempts("ana")][-1] == "seen"
+    conn = sqlite3.connect(path)
+    version = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    indexes = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='index'")}
+    conn.close()
+    assert version == ("2",) and "attempts_by_learner" in indexes

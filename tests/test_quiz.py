@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from pmtech.edge import Status, topic_edges
 from pmtech.progress import ProgressStore
 from pmtech.quiz import QuestionWidget, markdown_to_html, quiz
 
@@ -194,3 +195,45 @@ def test_markdown_is_escaped():
     html = markdown_to_html("Use `<script>` **now**\n\n- one\n- two")
     assert "&lt;script&gt;" in html and "<script>" not in html
     assert "<b>now</b>" in html and "<li>two</li>" in html
+
+
+@pytest.mark.parametrize("kind", list(QUESTIONS))
+def test_show_me_reveals_the_answer_and_records_seen_not_wrong(store, kind):
+    """Does "Show me" teach (answer and explanation) without counting anything against you?"""
+    qw = QuestionWidget(QUESTIONS[kind], store, learner="ana")
+    qw.show_me_button.click()
+    (attempt,) = store.attempts("ana")
+    assert attempt.outcome == "seen"
+    assert "Because of" in qw.feedback.value
+    assert "Nothing was counted against you" in qw.feedback.value
+    if kind == "explain":
+        assert "The model answer." in qw.feedback.value and "p3" in qw.feedback.value
+    edges = topic_edges(store.attempts("ana"), ["web"])
+    assert edges["web"].status(2) is Status.UNKNOWN
+
+
+def test_an_answer_after_show_me_is_practice_in_this_sitting_and_the_next(store):
+    """After Show me, is a right answer practice, both now and after a kernel restart?"""
+    qw = QuestionWidget(QUESTIONS["choice"], store, learner="ana")
+    qw.show_me_button.click()
+    answer_widget(qw, "choice", right=True)
+    qw.check_button.click()
+    assert store.attempts("ana")[-1].retry is True
+    again = QuestionWidget(QUESTIONS["choice"], store, learner="ana")
+    assert "had seen the answer" in again.feedback.value
+    again.choice.value = 1
+    again.check_button.click()
+    assert [a.retry for a in store.attempts("ana")] == [False, True, True]
+    assert topic_edges(store.attempts("ana"), ["web"])["web"].levels[1].counted == 0
+
+
+def test_a_restart_right_after_show_me_says_so(store):
+    QuestionWidget(QUESTIONS["number"], store, learner="ana").show_me_button.click()
+    again = QuestionWidget(QUESTIONS["number"], store, learner="ana")
+    assert "You asked to see this answer" in again.feedback.value and again.number.value == ""
+
+
+def test_the_diagnostic_offers_no_show_me(store):
+    """The diagnostic measures, so it must not offer to reveal answers."""
+    qw = QuestionWidget(QUESTIONS["choice"], store, learner="ana", hints=False, show_me=False)
+    assert qw.show_me_button not in qw.widget.children[2].children
