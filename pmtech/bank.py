@@ -34,7 +34,7 @@ LEVEL_NAMES = {
 
 _ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _REQUIRED = ("id", "topic", "level", "kind", "prompt", "answer", "explanation", "hint", "source")
-_OPTIONAL = ("options", "tolerance", "unit", "slips", "rubric", "red_flags")
+_OPTIONAL = ("options", "tolerance", "unit", "slips", "rubric", "red_flags", "terms")
 _WITH_OPTIONS = ("choice", "multi", "order")
 
 
@@ -104,6 +104,7 @@ class Question:
     rubric: tuple[str, ...] = ()
     red_flags: tuple[str, ...] = ()
     slips: tuple[float, ...] = ()
+    terms: tuple[str, ...] = ()  # key terms a lesson must teach before this question is asked
     file: str = ""
 
 
@@ -383,6 +384,15 @@ def _validate_question(raw: dict, area: Area, fname: str) -> tuple[Question | No
         ):
             bad("red_flags", "must be a list of non-empty texts")
 
+    terms = raw.get("terms")
+    if terms is not None and (
+        not isinstance(terms, list)
+        or not terms
+        or not all(isinstance(t, str) and t.strip() for t in terms)
+        or len({t.strip().lower() for t in terms}) != len(terms)
+    ):
+        bad("terms", "must be a list of different non-empty terms (the key terms it tests)")
+
     if probs:
         return None, probs
     answer_value = tuple(answer) if isinstance(answer, list) else answer
@@ -404,6 +414,7 @@ def _validate_question(raw: dict, area: Area, fname: str) -> tuple[Question | No
             rubric=tuple(r.strip() for r in rubric or ()),
             red_flags=tuple(r.strip() for r in red_flags or ()),
             slips=tuple(float(x) for x in slips or ()),
+            terms=tuple(str(t).strip() for t in terms or ()),
             file=fname,
         ),
         [],
