@@ -22,6 +22,7 @@ from pmtech.paths import default_home
 
 QUESTIONS_DIR = Path(__file__).parent / "questions"
 AREAS_FILE = "areas.yaml"
+COURSE_DATA_FILES = ("glossary.yaml", "schedule.yaml")  # course data beside the bank
 KINDS = ("choice", "multi", "number", "order", "explain")
 LEVELS = (1, 2, 3, 4, 5)
 LEVEL_NAMES = {
@@ -449,7 +450,7 @@ def validate_bank(directory: Path | str | None = None) -> tuple[Bank, list[Probl
     area_ids = {a.id: a for a in areas}
     all_topics = {t.id: t.area for t in bank.topics()}
     for path in sorted(directory.glob("*.yaml")):
-        if path.name == AREAS_FILE:
+        if path.name in (AREAS_FILE, *COURSE_DATA_FILES):
             continue
         area = area_ids.get(path.stem)
         if area is None:
