@@ -63,13 +63,20 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_sync_quiz_text(args: argparse.Namespace) -> int:
-    """Rewrite the text copy above every quiz cell from the bank (authors run this)."""
+def cmd_sync(args: argparse.Namespace) -> int:
+    """Rewrite what the notebooks generate from data (authors run this): the text copy above
+    every quiz, the schedule table, the glossary notebook and its links from first uses."""
+    from pmtech.glossary import sync_glossary
     from pmtech.quiztext import sync_notebook
+    from pmtech.schedule import sync_schedule_cell
 
-    paths = args.notebooks or sorted(Path("notebooks").glob("*.ipynb"))
-    stale = [p for p in paths if sync_notebook(p, write=not args.check)]
-    for p in stale:
+    folder = args.folder
+    paths = sorted(folder.glob("*.ipynb"))
+    write = not args.check
+    stale = [p for p in paths if sync_notebook(p, write=write)]
+    stale += [p for p in paths if sync_schedule_cell(p, folder.resolve().parent, write=write)]
+    stale += sync_glossary(folder, write=write)
+    for p in sorted(set(stale)):
         print(f"{'out of date' if args.check else 'updated'}: {p}")
     return 1 if args.check and stale else 0
 
@@ -222,10 +229,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_grade)
 
-    p = sub.add_parser("sync-quiz-text", help="refresh the text copy above each quiz cell")
-    p.add_argument("notebooks", nargs="*", type=Path, help="default: notebooks/*.ipynb")
+    p = sub.add_parser(
+        "sync",
+        aliases=["sync-quiz-text"],
+        help="refresh what notebooks generate from data: quiz text, schedule, glossary links",
+    )
+    p.add_argument("--folder", type=Path, default=Path("notebooks"), help="default: notebooks/")
     p.add_argument("--check", action="store_true", help="only report notebooks out of date")
-    p.set_defaults(func=cmd_sync_quiz_text)
+    p.set_defaults(func=cmd_sync)
     return parser
 
 

@@ -39,6 +39,11 @@ def quiz_ids(source: str) -> list[str] | None:
     return None
 
 
+def _literal_dollars(text: str) -> str:
+    """Escape dollar signs: JupyterLab and GitHub read a pair of bare $ as a formula."""
+    return text.replace("\\$", "$").replace("$", "\\$")
+
+
 def quiz_markdown(ids: list[str], bank: Bank) -> str:
     """The text version of a quiz, one sentence per line where the prompts allow."""
     lines = [
@@ -47,7 +52,7 @@ def quiz_markdown(ids: list[str], bank: Bank) -> str:
         "",
     ]
     for n, q in enumerate(questions_by_ids(bank, ids), 1):
-        prompt = " ".join(q.prompt.split())
+        prompt = _literal_dollars(" ".join(q.prompt.split()))
         topic = bank.topic(q.topic).title
         lines.append(f"{n}. *{topic}, level {q.level} ({LEVEL_NAMES[q.level]})*: {prompt}")
         if q.kind in ("choice", "multi", "order"):
@@ -55,7 +60,7 @@ def quiz_markdown(ids: list[str], bank: Bank) -> str:
                 q.kind
             ]
             lines.append(f"   ({verb})")
-            lines.extend(f"   - {opt}" for opt in q.options)
+            lines.extend(f"   - {_literal_dollars(opt)}" for opt in q.options)
         elif q.kind == "number":
             lines.append(f"   (a number{', in ' + q.unit if q.unit else ''})")
         else:

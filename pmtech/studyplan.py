@@ -18,9 +18,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from pmtech.bank import Bank
 from pmtech.edge import Status, TopicEdge
+
+if TYPE_CHECKING:
+    from pmtech.schedule import Evening, Step
 
 REVIEW_DAYS = (1, 3, 7, 21)
 QUESTIONS_PER_STEP = 3
@@ -69,9 +73,18 @@ class StudyPlan:
     due: tuple[Review, ...]
     upcoming: tuple[Review, ...]
     steps: tuple[TopicStep, ...]
+    tonight: Evening | None = None  # the schedule's next evening, when it is known
+    tonight_steps: tuple[Step, ...] = ()  # the passes of that evening still to do
 
     def __str__(self) -> str:
-        lines = [f"Reviews due now: {len(self.due)}"]
+        lines = []
+        if self.tonight is not None:
+            lines.append(
+                f"Next on the schedule: evening {self.tonight.number}, {self.tonight.title}"
+            )
+            lines += [f"  - {step}" for step in self.tonight_steps]
+            lines.append("")
+        lines.append(f"Reviews due now: {len(self.due)}")
         lines += [f"  - {r.question_id} (level {r.level})" for r in self.due[:10]]
         if len(self.due) > 10:
             lines.append(f"  … and {len(self.due) - 10} more")
@@ -189,17 +202,26 @@ def build_plan(
     bank: Bank,
     now: datetime,
     diagnostic: Mapping[str, int] | None = None,
+    tonight: tuple[Evening, list[Step]] | None = None,
 ) -> StudyPlan:
-    """The whole plan at time ``now``."""
+    """The whole plan at time ``now``; ``tonight`` is the schedule's next evening, if known."""
     attempts = list(attempts)
     schedule = review_schedule(attempts, bank)
     due = tuple(r for r in schedule if r.due <= now)
     upcoming = tuple(r for r in schedule if r.due > now)
-    return StudyPlan(due, upcoming, tuple(next_steps(edges, bank, attempts, diagnostic)))
+    evening, open_steps = tonight if tonight is not None else (None, ())
+    return StudyPlan(
+        due,
+        upcoming,
+        tuple(next_steps(edges, bank, attempts, diagnostic)),
+        evening,
+        tuple(open_steps),
+    )
 
 
-def learner_plan(store, learner: str | None = None, bank: Bank | None = None, now=None):
-    """The plan for one learner from their store: quiz evidence, the diagnostic, reviews."""
+def learner_plan(store, learner: str | None = None, bank: Bank | None = None, now=None, root=None):
+    """The plan for one learner from their store: the schedule's next evening (when the
+    course folder ``root`` is found), reviews, then topics by the gap to the bar."""
     from pmtech.bank import load_bank
     from pmtech.diagnostic import saved_run
     from pmtech.edge import topic_edges
@@ -211,4 +233,21 @@ def learner_plan(store, learner: str | None = None, bank: Bank | None = None, no
     edges = topic_edges(attempts, [t.id for t in bank.topics_with_questions()])
     diag = saved_run(store, learner, bank)
     finished = {e.topic: e.edge for e in diag.estimates() if e.finished}
-    return build_plan(attempts, edges, bank, now or utc_now(), finished)
+    tonight = _tonight(attempts, bank, root)
+    return build_plan(attempts, edges, bank, now or utc_now(), finished, tonight)
+
+
+def _tonight(attempts, bank: Bank, root):
+    """The schedule's next evening, or None when no course folder (notebooks/) is found."""
+    from pathlib import Path
+
+    from pmtech.schedule import load_schedule, next_evening
+    from pmtech.selfstudy import AssignmentError, course_root
+
+    try:
+        root = Path(root) if root is not None else course_root()
+    except AssignmentError:
+        return None
+    if not (root / "notebooks").is_dir():
+        return None
+    return next_evening(attempts, load_schedule(), root, bank)

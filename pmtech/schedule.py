@@ -1,0 +1,242 @@
+"""The study schedule: the course as evenings of about 90 minutes, and where a learner is in it.
+
+The schedule is data (``pmtech/questions/schedule.yaml``). Each evening lists steps:
+
+- ``first: <notebook> / <section>``: the first pass of a ``## `` section (read the lesson,
+  answer its level 1-3 quiz); ``stretch: <notebook> / <section>``: its level 4-5 pass;
+- ``read: <notebook> / <section>`` (or a whole ``<notebook>``): reading and hands-on work
+  with no quiz of its own (the diagnostic, a primer, the worked system-design cases);
+- ``assignment: <name>``: an nbgrader assignment, with ``pmtech start`` and ``pmtech check``.
+
+A pass is *done* when every question it asks has an answer or a Show me in the learner's
+store; the *next evening* is the first with a pass not done (reading and assignments cannot
+be seen from the store, so they never hold a learner back). Minutes are estimated from the
+content itself: words of lesson at ``READING_WPM``, plus a time per question by kind.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+import yaml
+
+from pmtech.bank import Bank, load_bank
+from pmtech.lessons import is_section_heading
+from pmtech.quiztext import MARKER, quiz_ids
+
+SCHEDULE_FILE = Path(__file__).parent / "questions" / "schedule.yaml"
+READING_WPM = 130  # technical prose read carefully, with the labs' output to look at
+MINUTES_PER_QUESTION = {"choice": 1.5, "multi": 2.0, "number": 3.0, "order": 2.0, "explain": 6.0}
+MINUTES_PER_CODE_CELL = 1.0  # run it and read what it printed or drew
+MINUTES_PER_ASSIGNMENT = {"04-coding-round": 120}
+DEFAULT_ASSIGNMENT_MINUTES = 90
+KINDS = ("first", "stretch", "read", "assignment")
+
+
+class ScheduleError(ValueError):
+    """The schedule names something the course does not have; the message says what."""
+
+
+@dataclass(frozen=True)
+class Step:
+    """One thing to do in an evening."""
+
+    kind: str  # first | stretch | read | assignment
+    notebook: str  # notebook stem, or the assignment's name
+    section: str = ""  # a ``## `` heading's text without the hashes ("" for all of it)
+
+    def __str__(self) -> str:
+        if self.kind == "assignment":
+            return f"assignment {self.notebook} (pmtech start {self.notebook})"
+        where = f"{self.notebook}, {self.section}" if self.section else self.notebook
+        label = {"first": "first pass", "stretch": "stretch pass", "read": "read"}[self.kind]
+        return f"{label}: {where}"
+
+
+@dataclass(frozen=True)
+class Evening:
+    """One evening of study."""
+
+    number: int
+    title: str
+    steps: tuple[Step, ...]
+
+
+@dataclass(frozen=True)
+class SectionContent:
+    """What one ``## `` section holds: its words, code cells and quiz ids by pass."""
+
+    words: int
+    code_cells: int
+    first: tuple[str, ...]
+    stretch: tuple[str, ...]
+
+
+def load_schedule(path: Path | str = SCHEDULE_FILE) -> tuple[Evening, ...]:
+    """Read the schedule, raising ScheduleError naming the evening and step at fault."""
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ScheduleError(f"{path.name}: cannot be read as YAML: {exc}") from exc
+    if not isinstance(raw, list) or not raw:
+        raise ScheduleError(f"{path.name}: must be a list of evenings")
+    evenings = []
+    for n, item in enumerate(raw, 1):
+        where = f"{path.name}: evening {n}"
+        if not isinstance(item, dict) or not isinstance(item.get("title"), str):
+            raise ScheduleError(f"{where} needs a title and steps")
+        steps = []
+        for k, step in enumerate(item.get("steps") or (), 1):
+            if not isinstance(step, dict) or len(step) != 1 or next(iter(step)) not in KINDS:
+                raise ScheduleError(f"{where}, step {k}: one of {', '.join(KINDS)}, with a value")
+            ((kind, value),) = step.items()
+            notebook, _, section = str(value).partition(" / ")
+            steps.append(Step(kind, notebook.strip(), section.strip()))
+        if not steps:
+            raise ScheduleError(f"{where} has no steps")
+        evenings.append(Evening(n, item["title"], tuple(steps)))
+    return tuple(evenings)
+
+
+_SECTIONS_SEEN: dict[tuple, dict[str, SectionContent]] = {}
+
+
+def sections(notebook: Path, bank: Bank) -> dict[str, SectionContent]:
+    """The ``## `` sections of a notebook by heading text ("" holds what comes before)."""
+    notebook = Path(notebook)
+    key = (notebook, notebook.stat().st_mtime_ns, id(bank))
+    if key not in _SECTIONS_SEEN:
+        _SECTIONS_SEEN[key] = _read_sections(notebook, bank)
+    return _SECTIONS_SEEN[key]
+
+
+def _read_sections(path: Path, bank: Bank) -> dict[str, SectionContent]:
+    nb = nbformat.read(path, as_version=4)
+    found: dict[str, dict] = {}
+    current = found.setdefault("", {"words": 0, "code": 0, "first": [], "stretch": []})
+    for cell in nb.cells:
+        if is_section_heading(cell):
+            title = re.sub(r"^##\s+", "", cell.source.lstrip().splitlines()[0]).strip()
+            current = found.setdefault(title, {"words": 0, "code": 0, "first": [], "stretch": []})
+        if cell.cell_type == "markdown" and cell.metadata.get("pmtech") != MARKER:
+            current["words"] += len(cell.source.split())
+        elif cell.cell_type == "code":
+            ids = quiz_ids(cell.source)
+            if ids is None:
+                current["code"] += 1
+            for qid in ids or ():
+                current["first" if bank[qid].level <= 3 else "stretch"].append(qid)
+    return {
+        title: SectionContent(v["words"], v["code"], tuple(v["first"]), tuple(v["stretch"]))
+        for title, v in found.items()
+    }
+
+
+def _step_content(step: Step, root: Path, bank: Bank) -> SectionContent | None:
+    if step.kind == "assignment":
+        if not (root / "release" / step.notebook).is_dir():
+            raise ScheduleError(f"the schedule names assignment {step.notebook!r}, not in release/")
+        return None
+    path = root / "notebooks" / f"{step.notebook}.ipynb"
+    if not path.exists():
+        raise ScheduleError(f"the schedule names notebook {step.notebook!r}, not in notebooks/")
+    found = sections(path, bank)
+    if not step.section:
+        return SectionContent(
+            sum(s.words for s in found.values()),
+            sum(s.code_cells for s in found.values()),
+            tuple(q for s in found.values() for q in s.first),
+            tuple(q for s in found.values() for q in s.stretch),
+        )
+    if step.section not in found:
+        raise ScheduleError(f"{step.notebook} has no section '## {step.section}'")
+    return found[step.section]
+
+
+def step_questions(step: Step, root: Path, bank: Bank) -> tuple[str, ...]:
+    """The questions a pass asks (none for reading and assignments)."""
+    content = _step_content(step, root, bank)
+    if content is None or step.kind == "read":
+        return ()
+    return content.first if step.kind == "first" else content.stretch
+
+
+def step_minutes(step: Step, root: Path, bank: Bank) -> float:
+    """Estimated minutes: reading (first passes and reading), code cells, and questions."""
+    content = _step_content(step, root, bank)
+    if content is None:
+        return MINUTES_PER_ASSIGNMENT.get(step.notebook, DEFAULT_ASSIGNMENT_MINUTES)
+    questions = step_questions(step, root, bank)
+    minutes = sum(MINUTES_PER_QUESTION[bank[q].kind] for q in questions)
+    if step.kind != "stretch":
+        minutes += content.words / READING_WPM + content.code_cells * MINUTES_PER_CODE_CELL
+    return minutes
+
+
+def evening_minutes(evening: Evening, root: Path, bank: Bank) -> float:
+    """The estimated length of one evening, in minutes."""
+    return sum(step_minutes(s, root, bank) for s in evening.steps)
+
+
+def pass_done(step: Step, touched: set[str], root: Path, bank: Bank) -> bool:
+    """True when every question of the pass has an answer or a Show me (reading: True)."""
+    return all(q in touched for q in step_questions(step, root, bank))
+
+
+def next_evening(
+    attempts: Iterable, schedule: tuple[Evening, ...], root: Path, bank: Bank | None = None
+) -> tuple[Evening, list[Step]] | None:
+    """The first evening with a pass not done, and its steps still to do; None when all done."""
+    bank = bank or load_bank()
+    touched = {a.question_id for a in attempts if a.outcome != "not_attempted"}
+    for evening in schedule:
+        open_steps = [s for s in evening.steps if not pass_done(s, touched, root, bank)]
+        if open_steps:
+            return evening, open_steps
+    return None
+
+
+def schedule_markdown(schedule: tuple[Evening, ...], root: Path, bank: Bank) -> str:
+    """The schedule as a Markdown table for ``00-start-here`` (generated, kept in sync)."""
+    total = sum(evening_minutes(e, root, bank) for e in schedule)
+    lines = [
+        f"**The course in {len(schedule)} evenings** (about {total / 60:.0f} hours; the minutes "
+        "are estimated from the words to read, the cells to run and the questions to answer).",
+        "",
+        "| evening | what | steps | minutes |",
+        "|---|---|---|---|",
+    ]
+    for e in schedule:
+        steps = "<br>".join(str(s) for s in e.steps)
+        lines.append(f"| {e.number} | {e.title} | {steps} | {evening_minutes(e, root, bank):.0f} |")
+    return "\n".join(lines)
+
+
+SCHEDULE_MARKER = "schedule"
+
+
+def sync_schedule_cell(path: Path | str, root: Path, bank: Bank | None = None, write=True) -> bool:
+    """Rewrite the notebook's schedule cell (``metadata.pmtech = "schedule"``) from the data.
+
+    Returns True when it changed (or would, with ``write=False``). A notebook without such a
+    cell is left alone.
+    """
+    bank = bank or load_bank()
+    path = Path(path)
+    nb = nbformat.read(path, as_version=4)
+    cells = [c for c in nb.cells if c.metadata.get("pmtech") == SCHEDULE_MARKER]
+    if not cells:
+        return False
+    text = schedule_markdown(load_schedule(), root, bank)
+    if all(c.source == text for c in cells):
+        return False
+    if write:
+        for c in cells:
+            c.source = text
+        nbformat.write(nb, path)
+    return True
