@@ -48,7 +48,7 @@ _FEEDBACK = {
     Outcome.CORRECT: ("✔", "Correct.", "#1b5e20", "#e8f5e9"),
     Outcome.INCORRECT: ("✘", "Not quite.", "#b71c1c", "#ffebee"),
     Outcome.NOT_ATTEMPTED: ("○", "Not attempted.", "#37474f", "#eceff1"),
-    Outcome.SEEN: ("👁", "Shown, not counted.", "#0d47a1", "#e3f2fd"),
+    Outcome.SEEN: ("◇", "Shown, not counted.", "#0d47a1", "#e3f2fd"),
 }
 _BLANK_NUDGE = {
     "choice": "Pick an option, then press Check.",

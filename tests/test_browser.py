@@ -2,7 +2,8 @@
 
 Starts JupyterLab on a free loopback port with a private PMTECH_HOME, opens
 00-start-here.ipynb in Debian's Chromium driven by Playwright, runs every cell, answers the
-first question, presses Check, reads the feedback on the page and finds the attempt in SQLite.
+first question, presses Check, reads the feedback on the page and finds the attempt in SQLite;
+presses Show me on the second and finds it recorded as seen.
 """
 
 from __future__ import annotations
@@ -48,15 +49,15 @@ def lab(tmp_path):
         yield dict(server, store=home / "progress.db")
 
 
-def first_quiz_question():
-    """The first question of the notebook's first quiz cell, from the notebook itself."""
+def first_quiz_question(position: int = 0):
+    """A question of the notebook's first quiz cell (the first by default), from the notebook."""
     import nbformat
 
     nb = nbformat.read(REPO / "notebooks" / "00-start-here.ipynb", as_version=4)
     for cell in nb.cells:
         ids = quiz_ids(cell.source) if cell.cell_type == "code" else None
         if ids:
-            return load_bank()[ids[0]]
+            return load_bank()[ids[position]]
     raise AssertionError("00-start-here.ipynb has no quiz cell")
 
 
@@ -64,7 +65,8 @@ def test_answer_a_quiz_question_in_jupyterlab(lab):
     from playwright.sync_api import expect, sync_playwright
 
     question = first_quiz_question()
-    assert question.kind == "choice", "the browser test answers a choice question"
+    shown = first_quiz_question(1)
+    assert question.kind == shown.kind == "choice", "the browser test uses choice questions"
     right = question.options[question.answer]
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as p:
@@ -95,6 +97,19 @@ def test_answer_a_quiz_question_in_jupyterlab(lab):
             feedback = first.locator(".pmtech-feedback")
             expect(feedback).to_contain_text("Correct.", timeout=30_000)
             expect(feedback).to_contain_text("Why:")
+            # Show me on the next question: the answer and why, recorded as seen.
+            second = (
+                page.locator(".pmtech-question")
+                .filter(has=page.get_by_role("radio", name=shown.options[0], exact=True))
+                .last
+            )
+            second.get_by_role("button", name="Show me", exact=True).click()
+            expect(second.locator(".pmtech-feedback")).to_contain_text(
+                "Shown, not counted.", timeout=30_000
+            )
+            expect(second.locator(".pmtech-feedback")).to_contain_text(shown.options[shown.answer])
+            second.scroll_into_view_if_needed()
+            page.screenshot(path=str(ARTIFACTS / "browser-show-me.png"))
             # The diagnostic above the quizzes works in the browser too: answer its first
             # question (a number question, computed the same way below) and move on.
             diag_widget = page.locator(".pmtech-question").first
@@ -127,6 +142,12 @@ def test_answer_a_quiz_question_in_jupyterlab(lab):
         conn.close()
         time.sleep(0.2)
     assert rows == [("browser-learner", "correct", "quiz")]
+    conn = sqlite3.connect(lab["store"])
+    seen_rows = conn.execute(
+        "SELECT outcome FROM attempts WHERE question_id = ?", (shown.id,)
+    ).fetchall()
+    conn.close()
+    assert seen_rows == [("seen",)]
     conn = sqlite3.connect(lab["store"])
     diag_rows = conn.execute(
         "SELECT question_id, outcome FROM attempts WHERE source = 'diagnostic'"
