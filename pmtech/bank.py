@@ -22,7 +22,8 @@ from pmtech.paths import default_home
 
 QUESTIONS_DIR = Path(__file__).parent / "questions"
 AREAS_FILE = "areas.yaml"
-COURSE_DATA_FILES = ("glossary.yaml", "schedule.yaml")  # course data beside the bank
+# Course data kept beside the bank, not questions.
+COURSE_DATA_FILES = ("glossary.yaml", "schedule.yaml", "terms-to-define.yaml")
 KINDS = ("choice", "multi", "number", "order", "explain")
 LEVELS = (1, 2, 3, 4, 5)
 LEVEL_NAMES = {
