@@ -14,6 +14,9 @@ from collections.abc import Mapping
 from pmtech.bank import Question
 
 EXPLAIN_PASS_SHARE = 0.75  # share of rubric points a self-rated answer must cover to count
+# A written answer shorter than this earns nothing, whatever is ticked: one sentence cannot make
+# the points an interviewer listens for (the shortest model answers run to about 80 words).
+EXPLAIN_MIN_WORDS = 25
 
 
 class Outcome(str, enum.Enum):
@@ -113,9 +116,16 @@ def check_answer(question: Question, response) -> Outcome:
         if not isinstance(response, Mapping) or not str(response.get("text") or "").strip():
             return Outcome.NOT_ATTEMPTED
         covered = set(_indices(response.get("covered") or (), len(question.rubric)))
+        if too_short(str(response.get("text"))):
+            return Outcome.INCORRECT
         needed = explain_pass_mark(question)
         return Outcome.CORRECT if len(covered) >= needed else Outcome.INCORRECT
     raise ValueError(f"unknown question kind {kind!r}")
+
+
+def too_short(text: str) -> bool:
+    """True when a written answer has fewer than ``EXPLAIN_MIN_WORDS`` words."""
+    return len(text.split()) < EXPLAIN_MIN_WORDS
 
 
 def explain_pass_mark(question: Question) -> int:

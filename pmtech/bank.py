@@ -25,6 +25,7 @@ AREAS_FILE = "areas.yaml"
 # Course data kept beside the bank, not questions.
 COURSE_DATA_FILES = ("glossary.yaml", "schedule.yaml", "terms-to-define.yaml")
 KINDS = ("choice", "multi", "number", "order", "explain")
+OPEN_KINDS = ("number", "order", "explain")  # answered without options to pick from
 LEVELS = (1, 2, 3, 4, 5)
 LEVEL_NAMES = {
     1: "Name it",
@@ -116,6 +117,11 @@ class Bank:
 
     areas: tuple[Area, ...]
     questions: dict[str, Question] = field(default_factory=dict)
+
+    def open_question_ids(self) -> frozenset[str]:
+        """Questions the learner answers without options to pick from: a number to compute,
+        an order to build, a written answer (the edge rule's "open" answers)."""
+        return frozenset(q.id for q in self.questions.values() if q.kind in OPEN_KINDS)
 
     def __getitem__(self, question_id: str) -> Question:
         try:

@@ -36,7 +36,7 @@ def learner_edges(
     bank = bank or load_bank()
     learner = learner or default_learner()
     topics = [t.id for t in bank.topics_with_questions()]
-    return topic_edges(store.attempts(learner), topics)
+    return topic_edges(store.attempts(learner), topics, open_questions=bank.open_question_ids())
 
 
 def _rows(edges: Mapping[str, TopicEdge], bank: Bank):

@@ -100,7 +100,11 @@ def cohort_edges(
             "were given"
         )
     topics = [t.id for t in bank.topics_with_questions()]
-    return {learner: topic_edges(attempts, topics) for learner, attempts in merged.items()}
+    open_ids = bank.open_question_ids()
+    return {
+        learner: topic_edges(attempts, topics, open_questions=open_ids)
+        for learner, attempts in merged.items()
+    }
 
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

@@ -17,6 +17,13 @@ The rule, for one topic and one level:
    proves nothing, one slip disproves nothing). Otherwise its share of points decides:
    at least ``HOLD_SHARE`` is **held**, below ``FAIL_SHARE`` is **failed**, between is
    **shaky**.
+5. Levels in ``OPEN_LEVELS`` (4 and 5: numbers and the engineer's bar) are held only when
+   at least one *open* question's latest recent answer (step 2) is correct: a number the
+   learner computed, an order they built, a written answer, or an autograded exercise;
+   picking among options is not enough there. (Looked for among all recent answers, not
+   only the window, so four later option questions do not erase a computed number.) Without one, a level that step 4 would hold is **unknown** when no open
+   question was answered, and **shaky** when one was answered wrong. The caller passes the
+   open question ids (``Bank.open_question_ids()``); without them this step is skipped.
 
 The **edge** of a topic is the highest level L such that every level 1..L is held (0 when
 level 1 is not). Knowledge "runs out" at L + 1. Because the window keeps only recent
@@ -26,7 +33,7 @@ questions, a regression after mastery (new wrong answers) pulls a held level bac
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -38,6 +45,7 @@ HOLD_SHARE = 0.75
 FAIL_SHARE = 0.5
 HINT_CREDIT = 0.5
 MAX_AGE_DAYS = 180
+OPEN_LEVELS = (4, 5)
 
 
 class Status(str, enum.Enum):
@@ -62,6 +70,7 @@ class Evidence(Protocol):
     hints_used: int
     retry: bool
     created_at: datetime
+    source: str  # "exercise" for autograded cells: open answers by nature
 
 
 @dataclass(frozen=True)
@@ -115,8 +124,17 @@ def _credit(attempt: Evidence) -> float:
     return HINT_CREDIT if attempt.hints_used else 1.0
 
 
-def level_result(attempts: Iterable[Evidence], level: int, now: datetime | None) -> LevelResult:
-    """Apply steps 1-4 of the rule to the attempts of one topic at one level."""
+def _is_open(attempt: Evidence, open_questions: Container[str]) -> bool:
+    return attempt.question_id in open_questions or attempt.source == "exercise"
+
+
+def level_result(
+    attempts: Iterable[Evidence],
+    level: int,
+    now: datetime | None,
+    open_questions: Container[str] | None = None,
+) -> LevelResult:
+    """Apply the rule's steps to the attempts of one topic at one level."""
     latest: dict[str, Evidence] = {}
     shown: set[str] = set()
     for a in sorted(attempts, key=lambda a: a.created_at):
@@ -133,7 +151,12 @@ def level_result(attempts: Iterable[Evidence], level: int, now: datetime | None)
     recent.sort(key=lambda a: a.created_at)
     window = recent[-WINDOW:]
     points = sum(_credit(a) for a in window)
-    return LevelResult(level, classify(points, len(window)), points, len(window))
+    status = classify(points, len(window))
+    if status is Status.HELD and level in OPEN_LEVELS and open_questions is not None:
+        answered_open = [a for a in recent if _is_open(a, open_questions)]
+        if not any(a.outcome == "correct" for a in answered_open):
+            status = Status.SHAKY if answered_open else Status.UNKNOWN
+    return LevelResult(level, status, points, len(window))
 
 
 def edge_of(levels: Iterable[LevelResult]) -> int:
@@ -150,12 +173,14 @@ def topic_edges(
     attempts: Iterable[Evidence],
     topics: Iterable[str] = (),
     now: datetime | None = None,
+    open_questions: Container[str] | None = None,
 ) -> dict[str, TopicEdge]:
     """Per-topic edges for one learner's attempts.
 
     ``topics`` lists topics to report even without evidence (all unknown, edge 0); topics
     with attempts are always reported. ``now`` defaults to the newest attempt's time, so the
-    result depends on the attempts alone.
+    result depends on the attempts alone. ``open_questions`` (the bank's open question ids)
+    applies step 5: levels 4 and 5 need a correct open answer.
     """
     attempts = list(attempts)
     if now is None:
@@ -165,6 +190,6 @@ def topic_edges(
         by_topic.setdefault(a.topic, []).append(a)
     result = {}
     for topic, items in by_topic.items():
-        levels = tuple(level_result(items, lv, now) for lv in LEVELS)
+        levels = tuple(level_result(items, lv, now, open_questions) for lv in LEVELS)
         result[topic] = TopicEdge(topic, levels, edge_of(levels))
     return result

@@ -15,11 +15,13 @@ import ipywidgets as w
 from ipywidgets.widgets.widget_string import HTMLStyle
 
 from pmtech.answers import (
+    EXPLAIN_MIN_WORDS,
     AnswerFormatError,
     Outcome,
     check_answer,
     describe_answer,
     explain_pass_mark,
+    too_short,
 )
 from pmtech.bank import LEVEL_NAMES, Bank, Question, load_bank, questions_by_ids
 from pmtech.progress import Attempt, ProgressStore, default_learner
@@ -140,7 +142,7 @@ class QuestionWidget:
         )
         self.input = self._build_input()
         self.check_button = w.Button(
-            description="Show model answer" if q.kind == "explain" else "Check",
+            description="Grade my answer" if q.kind == "explain" else "Check",
             button_style="primary",
             tooltip="Check your answer and record it",
             layout=w.Layout(width="auto", min_width="120px"),
@@ -282,8 +284,9 @@ class QuestionWidget:
     def check(self) -> Outcome | None:
         """Judge the current response, record it and show feedback.
 
-        For explain questions the first press shows the model answer and the rubric; the
-        outcome is recorded when the learner submits the self-rating.
+        For explain questions the first press shows the rubric only: the learner ticks the
+        points their own answer made *before* seeing the model answer, which appears once the
+        self-rating is recorded.
         """
         q = self.question
         if q.kind == "explain" and self.text.value.strip():
@@ -312,11 +315,19 @@ class QuestionWidget:
         if self.review is None:
             self.review = w.VBox()
             self.widget.children = (*self.widget.children[:-1], self.review, self.feedback)
+        words = len(self.text.value.split())
+        short = (
+            f"<p class='pmtech-short'><b>Your answer has {words} words.</b> An answer under "
+            f"{EXPLAIN_MIN_WORDS} words earns nothing, whatever you tick: write more, or "
+            "record it as it is.</p>"
+            if too_short(self.text.value)
+            else ""
+        )
         self.review.children = [
             w.HTML(
-                f"<p><b>Model answer</b></p>{markdown_to_html(q.answer)}{self._red_flags_html()}"
-                "<p><b>Tick each point your own answer made</b> "
-                f"(at least {needed} of {len(q.rubric)} counts as correct):</p>"
+                f"{short}<p><b>Grade your own answer first.</b> Tick each point your answer "
+                f"made, in your own words (at least {needed} of {len(q.rubric)} counts as "
+                "correct). The model answer appears once you record your grade.</p>"
             ),
             *self.rubric_boxes,
             self.rate_button,
@@ -420,9 +431,15 @@ class QuestionWidget:
         q = self.question
         if q.kind == "explain":
             covered = len(self.response()["covered"])
+            short = (
+                f" Your answer has fewer than {EXPLAIN_MIN_WORDS} words, so it earns nothing."
+                if too_short(self.text.value)
+                else ""
+            )
             return (
                 f"<p>You ticked {covered} of {len(q.rubric)} rubric points; "
-                f"{explain_pass_mark(q)} count as correct.</p>"
+                f"{explain_pass_mark(q)} count as correct.{short}</p>"
+                f"<p><b>Model answer</b></p>{markdown_to_html(q.answer)}{self._red_flags_html()}"
             )
         if q.kind in ("multi", "order"):
             tag = "ol" if q.kind == "order" else "ul"

@@ -64,7 +64,9 @@ def quiz_markdown(ids: list[str], bank: Bank) -> str:
         elif q.kind == "number":
             lines.append(f"   (a number{', in ' + q.unit if q.unit else ''})")
         else:
-            lines.append("   (a free answer, then compare it with the model answer)")
+            lines.append(
+                "   (a free answer: grade it against the rubric, then see the model answer)"
+            )
     return "\n".join(lines)
 
 

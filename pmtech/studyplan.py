@@ -230,7 +230,8 @@ def learner_plan(store, learner: str | None = None, bank: Bank | None = None, no
     bank = bank or load_bank()
     learner = learner or default_learner()
     attempts = store.attempts(learner)
-    edges = topic_edges(attempts, [t.id for t in bank.topics_with_questions()])
+    topics = [t.id for t in bank.topics_with_questions()]
+    edges = topic_edges(attempts, topics, open_questions=bank.open_question_ids())
     diag = saved_run(store, learner, bank)
     finished = {e.topic: e.edge for e in diag.estimates() if e.finished}
     tonight = _tonight(attempts, bank, root)

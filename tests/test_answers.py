@@ -19,6 +19,7 @@ NUMBER = make("number", 8.76, tolerance=("relative", 0.05))
 ESTIMATE = make("number", 1000, tolerance=("factor", 3))
 ORDER = make("order", (2, 0, 1), options=("a", "b", "c"))
 EXPLAIN = make("explain", "model", rubric=("p1", "p2", "p3", "p4"))
+LONG = " ".join(["word"] * 30)
 
 
 @pytest.mark.parametrize(
@@ -32,8 +33,8 @@ EXPLAIN = make("explain", "model", rubric=("p1", "p2", "p3", "p4"))
         (
             EXPLAIN,
             {"text": " ", "covered": [0, 1, 2]},
-            {"text": "x", "covered": [0, 1]},
-            {"text": "x", "covered": [0, 1, 3]},
+            {"text": LONG, "covered": [0, 1]},
+            {"text": LONG, "covered": [0, 1, 3]},
         ),
     ],
 )
@@ -90,3 +91,10 @@ def test_out_of_range_choice_is_a_format_error():
 def test_order_must_be_a_permutation():
     with pytest.raises(AnswerFormatError):
         check_answer(ORDER, [0, 0, 1])
+
+
+def test_a_very_short_written_answer_earns_nothing_whatever_is_ticked():
+    """Can one sentence and four ticks reach "correct"? It must not."""
+    short = {"text": "Caches make it faster but can be stale.", "covered": [0, 1, 2, 3]}
+    assert check_answer(EXPLAIN, short) is Outcome.INCORRECT
+    assert check_answer(EXPLAIN, {**short, "text": LONG}) is Outcome.CORRECT

@@ -288,3 +288,16 @@ def test_every_named_slip_is_rejected_and_every_key_accepted():
         assert within_tolerance(q, float(q.answer)), q.id
         for slip in q.slips:
             assert not within_tolerance(q, slip), f"{q.id}: the slip {slip:g} is accepted"
+
+
+def test_every_topic_can_reach_levels_four_and_five_with_open_answers():
+    """The edge rule holds levels 4-5 only with a correct open answer: does every topic offer
+    at least two open questions (number, order, written) at each of those levels?"""
+    bank = load_bank()
+    short = [
+        (t.id, level)
+        for t in bank.topics_with_questions()
+        for level in (4, 5)
+        if sum(q.id in bank.open_question_ids() for q in bank.for_topic(t.id, level)) < 2
+    ]
+    assert not short, f"topics and levels with fewer than two open questions: {short}"

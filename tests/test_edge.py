@@ -168,3 +168,33 @@ def test_answers_after_show_me_are_practice_and_seeing_is_never_wrong():
     assert (r.counted, r.points, r.status) == (2, 2.0, Status.HELD)
     only_seen = [att(2, "seen", q=f"databases-2-{i}", minutes=i) for i in range(3)]
     assert topic_edges(only_seen)["databases"].status(2) is Status.UNKNOWN
+
+
+def test_levels_four_and_five_need_a_correct_open_answer():
+    """Are picked options alone enough at level 4? No: one computed number must be right."""
+    picked = [att(4, "correct", q=f"databases-4-choice{i}", minutes=i) for i in range(4)]
+    open_ids = {"databases-4-number", "databases-4-essay"}
+    assert topic_edges(picked)["databases"].status(4) is Status.HELD  # rule not asked for
+    assert topic_edges(picked, open_questions=open_ids)["databases"].status(4) is Status.UNKNOWN
+    wrong_open = picked[1:] + [att(4, "incorrect", q="databases-4-number", minutes=9)]
+    r = topic_edges(wrong_open, open_questions=open_ids)["databases"].levels[3]
+    assert (r.counted, r.points, r.status) == (4, 3.0, Status.SHAKY)
+    right_open = picked[1:] + [att(4, "correct", q="databases-4-essay", minutes=9)]
+    assert topic_edges(right_open, open_questions=open_ids)["databases"].status(4) is Status.HELD
+    three = [att(3, "correct", q=f"databases-3-c{i}", minutes=i) for i in range(2)]
+    assert topic_edges(three, open_questions=set())["databases"].status(3) is Status.HELD
+
+
+def test_a_passing_autograded_exercise_is_an_open_answer():
+    exercise = Attempt(
+        learner="a",
+        question_id="databases-4-sql-top-customers",
+        topic="databases",
+        level=4,
+        outcome="correct",
+        source="exercise",
+        created_at=T0,
+    )
+    picked = att(4, "correct", q="databases-4-choice", minutes=1)
+    edges = topic_edges([exercise, picked], open_questions=set())
+    assert edges["databases"].status(4) is Status.HELD

@@ -56,7 +56,7 @@ def answer_widget(qw: QuestionWidget, kind: str, right: bool) -> None:
         else:
             qw.move(0, +1)  # y x z
     elif kind == "explain":
-        qw.text.value = "My own answer about p1 and p2."
+        qw.text.value = "My own answer about p1 and p2, " + "with its reasons " * 10
 
 
 def press_check(qw: QuestionWidget, kind: str, right: bool) -> None:
@@ -144,23 +144,43 @@ def test_saved_answer_is_restored_in_a_new_widget(store):
     assert store.attempts("ana")[-1].retry is False  # a new sitting is fresh evidence
 
 
-def test_model_answer_shown_once_however_often_pressed(store):
+def test_written_answer_is_self_graded_before_the_model_answer_is_shown(store):
+    """Write, then tick the rubric without the model answer in sight, then see it."""
     qw = QuestionWidget(QUESTIONS["explain"], store, learner="ana")
-    qw.text.value = "my answer"
+    answer_widget(qw, "explain", right=True)
     qw.check_button.click()
     qw.check_button.click()
     assert list(qw.widget.children).count(qw.review) == 1
-    assert "The model answer." in qw.review.children[0].value
+    assert "The model answer." not in qw.review.children[0].value + qw.feedback.value
     assert store.attempts("ana") == []  # nothing recorded until the self-rating
-    assert "Red flags" not in qw.review.children[0].value  # none given for this question
+    for box in qw.rubric_boxes:
+        box.value = True
+    qw.rate_button.click()
+    assert "The model answer." in qw.feedback.value
+    assert "Red flags" not in qw.feedback.value  # none given for this question
+    assert store.attempts("ana")[-1].outcome == "correct"
+
+
+def test_a_one_line_written_answer_is_warned_and_earns_nothing(store):
+    qw = QuestionWidget(QUESTIONS["explain"], store, learner="ana")
+    qw.text.value = "Caches are faster."
+    qw.check_button.click()
+    assert "Your answer has 3 words" in qw.review.children[0].value
+    for box in qw.rubric_boxes:
+        box.value = True
+    qw.rate_button.click()
+    assert store.attempts("ana")[-1].outcome == "incorrect"
+    assert "earns nothing" in qw.feedback.value
 
 
 def test_behavioural_prompt_shows_its_red_flags_with_the_model_answer(store):
     q = make("explain", "STAR answer.", rubric=("p1", "p2"), red_flags=("Blames <the> team",))
     qw = QuestionWidget(q, store, learner="ana")
-    qw.text.value = "my story"
+    qw.text.value = "my story " * 20
     qw.check_button.click()
-    shown = qw.review.children[0].value
+    assert "Red flags" not in qw.review.children[0].value
+    qw.rate_button.click()
+    shown = qw.feedback.value
     assert "Red flags interviewers listen for" in shown
     assert "Blames &lt;the&gt; team" in shown  # escaped, not injected as HTML
 
