@@ -21,9 +21,10 @@ The rule, for one topic and one level:
    at least one *open* question's latest recent answer (step 2) is correct: a number the
    learner computed, an order they built, a written answer, or an autograded exercise;
    picking among options is not enough there. (Looked for among all recent answers, not
-   only the window, so four later option questions do not erase a computed number.) Without one, a level that step 4 would hold is **unknown** when no open
-   question was answered, and **shaky** when one was answered wrong. The caller passes the
-   open question ids (``Bank.open_question_ids()``); without them this step is skipped.
+   only the window, so four later option questions do not erase a computed number.)
+   Without one, a level that step 4 would hold is **unknown** when no open question was
+   answered, and **shaky** when one was answered wrong. The caller passes the open question
+   ids (``Bank.open_question_ids()``); without them this step is skipped.
 
 The **edge** of a topic is the highest level L such that every level 1..L is held (0 when
 level 1 is not). Knowledge "runs out" at L + 1. Because the window keeps only recent
