@@ -34,7 +34,10 @@ MINUTES_PER_QUESTION = {"choice": 1.5, "multi": 2.0, "number": 3.0, "order": 2.0
 MINUTES_PER_CODE_CELL = 1.0  # run it and read what it printed or drew
 MINUTES_PER_ASSIGNMENT = {"04-coding-round": 120}
 DEFAULT_ASSIGNMENT_MINUTES = 90
+# Work the content does not show: the adaptive diagnostic asks its questions one by one.
+MINUTES_EXTRA = {("00-start-here", ""): 30}
 KINDS = ("first", "stretch", "read", "assignment")
+SCHEDULE_MARKER = "schedule"  # metadata.pmtech of the generated table in 00-start-here
 
 
 class ScheduleError(ValueError):
@@ -70,10 +73,11 @@ class Evening:
 class SectionContent:
     """What one ``## `` section holds: its words, code cells and quiz ids by pass."""
 
-    words: int
+    words: int  # of the first pass (everything but the stretch lessons)
     code_cells: int
     first: tuple[str, ...]
     stretch: tuple[str, ...]
+    stretch_words: int = 0  # of the stretch lessons ("#### Stretch pass" cells)
 
 
 def load_schedule(path: Path | str = SCHEDULE_FILE) -> tuple[Evening, ...]:
@@ -116,23 +120,40 @@ def sections(notebook: Path, bank: Bank) -> dict[str, SectionContent]:
 
 
 def _read_sections(path: Path, bank: Bank) -> dict[str, SectionContent]:
+    """Sections by title; a part (a ``# `` heading after the notebook's title) is a section
+    too, holding everything up to the next part."""
     nb = nbformat.read(path, as_version=4)
     found: dict[str, dict] = {}
-    current = found.setdefault("", {"words": 0, "code": 0, "first": [], "stretch": []})
-    for cell in nb.cells:
-        if is_section_heading(cell):
-            title = re.sub(r"^##\s+", "", cell.source.lstrip().splitlines()[0]).strip()
-            current = found.setdefault(title, {"words": 0, "code": 0, "first": [], "stretch": []})
-        if cell.cell_type == "markdown" and cell.metadata.get("pmtech") != MARKER:
-            current["words"] += len(cell.source.split())
-        elif cell.cell_type == "code":
-            ids = quiz_ids(cell.source)
-            if ids is None:
-                current["code"] += 1
-            for qid in ids or ():
-                current["first" if bank[qid].level <= 3 else "stretch"].append(qid)
+
+    def new(title: str) -> dict:
+        return found.setdefault(
+            title, {"words": 0, "stretch_words": 0, "code": 0, "first": [], "stretch": []}
+        )
+
+    current, part = new(""), None
+    for n, cell in enumerate(nb.cells):
+        first_line = cell.source.lstrip().splitlines()[0] if cell.source.strip() else ""
+        if cell.cell_type == "markdown" and n and re.match(r"#\s", first_line):
+            current = part = new(first_line[1:].strip())
+        elif is_section_heading(cell):
+            current = new(re.sub(r"^##\s+", "", first_line).strip())
+        for target in {id(current): current, id(part): part}.values():
+            if target is None:
+                continue
+            generated = cell.metadata.get("pmtech") in (MARKER, SCHEDULE_MARKER)
+            if cell.cell_type == "markdown" and not generated:
+                kind = "stretch_words" if first_line.startswith("#### Stretch") else "words"
+                target[kind] += len(cell.source.split())
+            elif cell.cell_type == "code":
+                ids = quiz_ids(cell.source)
+                if ids is None:
+                    target["code"] += 1
+                for qid in ids or ():
+                    target["first" if bank[qid].level <= 3 else "stretch"].append(qid)
     return {
-        title: SectionContent(v["words"], v["code"], tuple(v["first"]), tuple(v["stretch"]))
+        title: SectionContent(
+            v["words"], v["code"], tuple(v["first"]), tuple(v["stretch"]), v["stretch_words"]
+        )
         for title, v in found.items()
     }
 
@@ -147,15 +168,27 @@ def _step_content(step: Step, root: Path, bank: Bank) -> SectionContent | None:
         raise ScheduleError(f"the schedule names notebook {step.notebook!r}, not in notebooks/")
     found = sections(path, bank)
     if not step.section:
+        sections_only = [s for title, s in found.items() if title in _section_titles(path)]
         return SectionContent(
-            sum(s.words for s in found.values()),
-            sum(s.code_cells for s in found.values()),
-            tuple(q for s in found.values() for q in s.first),
-            tuple(q for s in found.values() for q in s.stretch),
+            sum(s.words for s in sections_only),
+            sum(s.code_cells for s in sections_only),
+            tuple(q for s in sections_only for q in s.first),
+            tuple(q for s in sections_only for q in s.stretch),
+            sum(s.stretch_words for s in sections_only),
         )
     if step.section not in found:
         raise ScheduleError(f"{step.notebook} has no section '## {step.section}'")
     return found[step.section]
+
+
+def _section_titles(path: Path) -> set[str]:
+    """Titles of the ``##`` sections only (parts hold the same cells again), and ""."""
+    nb = nbformat.read(path, as_version=4)
+    return {""} | {
+        re.sub(r"^##\s+", "", c.source.lstrip().splitlines()[0]).strip()
+        for c in nb.cells
+        if is_section_heading(c)
+    }
 
 
 def step_questions(step: Step, root: Path, bank: Bank) -> tuple[str, ...]:
@@ -173,9 +206,11 @@ def step_minutes(step: Step, root: Path, bank: Bank) -> float:
         return MINUTES_PER_ASSIGNMENT.get(step.notebook, DEFAULT_ASSIGNMENT_MINUTES)
     questions = step_questions(step, root, bank)
     minutes = sum(MINUTES_PER_QUESTION[bank[q].kind] for q in questions)
-    if step.kind != "stretch":
-        minutes += content.words / READING_WPM + content.code_cells * MINUTES_PER_CODE_CELL
-    return minutes
+    if step.kind == "stretch":
+        return minutes + content.stretch_words / READING_WPM
+    words = content.words + (content.stretch_words if step.kind == "read" else 0)
+    minutes += words / READING_WPM + content.code_cells * MINUTES_PER_CODE_CELL
+    return minutes + MINUTES_EXTRA.get((step.notebook, step.section), 0)
 
 
 def evening_minutes(evening: Evening, root: Path, bank: Bank) -> float:
@@ -215,9 +250,6 @@ def schedule_markdown(schedule: tuple[Evening, ...], root: Path, bank: Bank) -> 
         steps = "<br>".join(str(s) for s in e.steps)
         lines.append(f"| {e.number} | {e.title} | {steps} | {evening_minutes(e, root, bank):.0f} |")
     return "\n".join(lines)
-
-
-SCHEDULE_MARKER = "schedule"
 
 
 def sync_schedule_cell(path: Path | str, root: Path, bank: Bank | None = None, write=True) -> bool:
