@@ -10,7 +10,8 @@ Two checks, one per kind of exercise:
   and compares each result with the expected one.
 
 Each check returns a ``CheckResult`` whose outcome is one of a small closed set: *not
-attempted* (a blank query, a function still ``...`` or raising ``NotImplementedError``),
+attempted* (a blank query; a function whose body is still only ``...``, ``pass`` or a
+docstring, or that raises ``NotImplementedError``),
 *incorrect* (with the case that failed, expected against got, or SQLite's own error text), or
 *correct*. Learner mistakes never raise, so the notebook runs top to bottom with every
 exercise blank. Each check is recorded in the progress store as exercise evidence (a second
@@ -32,6 +33,7 @@ stopped where the platform allows it (a Unix main thread, which is where noteboo
 from __future__ import annotations
 
 import copy
+import dis
 import inspect
 import math
 import re
@@ -765,6 +767,8 @@ def _judge_function(ex: FunctionExercise, func: object, cases: list[Case]) -> Ch
             f"Pass the function itself, without brackets: check_function({ex.id!r}, {ex.name}). "
             f"`{ex.name}` here is a value of type {type(func).__name__}, not a function.",
         )
+    if _is_empty(func):
+        return _not_attempted(ex)  # the stub: a body of only `...`, `pass` or a docstring
     name = getattr(func, "__name__", ex.name)
     returned, failures, passed = [], [], 0
     for case in cases:
@@ -791,8 +795,6 @@ def _judge_function(ex: FunctionExercise, func: object, cases: list[Case]) -> Ch
             )
         else:
             passed += 1
-    if len(returned) == len(cases) and all(got is None for got in returned):
-        return _not_attempted(ex)  # the stub's `...` body returns None every time
     if failures:
         return CheckResult(
             ex.id,
@@ -800,6 +802,25 @@ def _judge_function(ex: FunctionExercise, func: object, cases: list[Case]) -> Ch
             f"{failures[0]}\n{passed} of {len(cases)} cases pass.\nHint: {ex.hint}",
         )
     return CheckResult(ex.id, CORRECT, f"All {len(cases)} cases pass.")
+
+
+def _empty_function(): ...
+
+
+def _steps(code) -> list[tuple[str, object]]:
+    """What a code object does, as (operation, value) pairs, without bookkeeping steps."""
+    return [
+        (i.opname, i.argval)
+        for i in dis.get_instructions(code)
+        if i.opname not in ("RESUME", "NOP", "CACHE")
+    ]
+
+
+def _is_empty(func: object) -> bool:
+    """True for a function whose body does nothing (``...``, ``pass``, only a docstring):
+    it does what an empty function does, whatever its parameters."""
+    code = getattr(func, "__code__", None)
+    return code is not None and _steps(code) == _steps(_empty_function.__code__)
 
 
 def _not_attempted(ex: FunctionExercise) -> CheckResult:
