@@ -46,7 +46,7 @@ def lab(tmp_path):
         f"--LabApp.workspaces_dir={tmp_path / 'lab-workspaces'}",
     ]
     with jupyter_server("jupyterlab", root, tmp_path, env, args) as server:
-        yield dict(server, store=home / "progress.db")
+        yield dict(server, store=home / "progress.db", root=root)
 
 
 def first_quiz_question(position: int = 0):
@@ -163,3 +163,62 @@ def first_diagnostic_question():
     question = Diagnostic.for_areas(load_bank()).next_question()
     assert question.kind == "number", "the browser test types the diagnostic's first answer"
     return question
+
+
+def test_write_then_grade_yourself_then_see_the_model_answer_in_jupyterlab(lab):
+    """In a real browser: the rubric comes before the model answer, and the grade is saved."""
+    import nbformat
+    from playwright.sync_api import expect, sync_playwright
+
+    bank = load_bank()
+    question = next(q for q in bank.questions.values() if q.kind == "explain" and not q.red_flags)
+    nb = nbformat.v4.new_notebook()
+    nb.metadata = nbformat.read(REPO / "notebooks" / "00-start-here.ipynb", as_version=4).metadata
+    nb.cells = [nbformat.v4.new_code_cell(f'from pmtech.quiz import quiz\nquiz("{question.id}")')]
+    nbformat.write(nb, lab["root"] / "written.ipynb")
+    answer = " ".join(["My answer names the trade-off, the numbers and what breaks."] * 4)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        try:
+            page.goto(f"{lab['base']}/lab/tree/written.ipynb?token={lab['token']}")
+            expect(
+                page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']")
+            ).to_have_count(1, timeout=90_000)
+            widget = page.locator(".pmtech-question")
+            for attempt in range(2):  # a kernel still starting can swallow the first Run All
+                page.get_by_role("menuitem", name="Run", exact=True).click()
+                page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+                try:
+                    widget.wait_for(timeout=60_000)
+                    break
+                except Exception:
+                    if attempt:
+                        raise
+            widget.get_by_role("textbox").fill(answer)
+            widget.get_by_role("button", name="Grade my answer", exact=True).click()
+            expect(widget).to_contain_text("Grade your own answer first", timeout=30_000)
+            expect(widget).not_to_contain_text("Model answer")
+            for point in question.rubric:
+                widget.get_by_role("checkbox", name=point, exact=True).check()
+            widget.get_by_role("button", name="Record my self-rating", exact=True).click()
+            feedback = widget.locator(".pmtech-feedback")
+            expect(feedback).to_contain_text("Correct.", timeout=30_000)
+            expect(feedback).to_contain_text("Model answer")
+            widget.scroll_into_view_if_needed()
+            page.screenshot(path=str(ARTIFACTS / "browser-written-answer.png"))
+        except Exception:
+            page.screenshot(path=str(ARTIFACTS / "browser-failure.png"), full_page=True)
+            raise
+        finally:
+            browser.close()
+    deadline = time.monotonic() + 10
+    rows = []
+    while time.monotonic() < deadline and not rows:
+        conn = sqlite3.connect(lab["store"])
+        rows = conn.execute(
+            "SELECT outcome FROM attempts WHERE question_id = ?", (question.id,)
+        ).fetchall()
+        conn.close()
+        time.sleep(0.2)
+    assert rows == [("correct",)]

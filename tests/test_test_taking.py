@@ -84,7 +84,7 @@ HABITS = list(habit_scores(QUESTIONS[0]))
 @pytest.mark.parametrize("levels", [(1, 2, 3), (4, 5)], ids=["levels 1-3", "levels 4-5"])
 def test_a_test_taking_habit_does_not_beat_chance(habit, levels):
     chosen = [q for q in QUESTIONS if q.level in levels]
-    assert len(chosen) > 50
+    assert len(chosen) >= 40  # enough for a 10-point margin to mean something
     got = statistics.mean(guess_score(q, habit_scores(q)[habit]) for q in chosen)
     blind = statistics.mean(chance(q) for q in chosen)
     assert got <= blind + MARGIN, (
