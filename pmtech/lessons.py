@@ -4,11 +4,13 @@ A notebook's *lesson* for a quiz cell is the Markdown of its section up to that 
 markdown cell from the nearest ``## `` heading above the quiz down to the quiz, leaving out the
 generated quiz-text copies (they hold the questions themselves, so they would teach nothing).
 Each question carries ``terms`` in the bank; each term must appear in the lesson above every
-quiz that asks the question (:func:`pmtech.terms.mentions`).
+quiz that asks the question (:func:`pmtech.terms.mentions`). A practice cell at the end of a
+topic's section asks every question of that topic, so all of them must be taught there.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +19,8 @@ import nbformat
 from pmtech.bank import Bank, load_bank
 from pmtech.quiztext import MARKER, quiz_ids
 from pmtech.terms import mentions
+
+_PRACTICE = re.compile(r'^practice\(\s*"([a-z0-9-]+)"')
 
 
 @dataclass(frozen=True)
@@ -49,20 +53,45 @@ def is_section_heading(cell) -> bool:
     return cell.cell_type == "markdown" and cell.source.lstrip().startswith("## ")
 
 
-def quiz_cells(path: Path | str) -> list[QuizCell]:
-    """Every quiz cell with a literal list of ids, each with the lesson above it."""
+def practice_topic(source: str) -> str | None:
+    """The topic a practice cell (``practice("<topic>")``) serves, or None."""
+    match = _PRACTICE.match(source.strip())
+    return match.group(1) if match else None
+
+
+def quiz_cells(path: Path | str, bank: Bank | None = None) -> list[QuizCell]:
+    """Every cell that asks questions, each with the lesson above it.
+
+    A quiz cell asks its literal list of ids, its lesson being its ``## `` section's text.
+    A practice cell asks every question of its topic (from ``bank``), so its lesson runs from
+    the first section of the notebook whose quizzes ask that topic down to the cell.
+    """
     path = Path(path)
     nb = nbformat.read(path, as_version=4)
-    found = []
-    section, lesson = "", []
+    bank = bank or load_bank()
+    found, lessons = [], []  # lessons: (section, text) of every lesson cell so far
+    section = ""
+    topic_starts: dict[str, int] = {}  # topic -> index in lessons where its section starts
+    section_start = 0
     for index, cell in enumerate(nb.cells):
         if is_section_heading(cell):
-            section, lesson = cell.source.lstrip().splitlines()[0], []
+            section, section_start = cell.source.lstrip().splitlines()[0], len(lessons)
         if cell.cell_type == "markdown" and cell.metadata.get("pmtech") != MARKER:
-            lesson.append(cell.source)
-        ids = quiz_ids(cell.source) if cell.cell_type == "code" else None
+            lessons.append(cell.source)
+        if cell.cell_type != "code":
+            continue
+        ids = quiz_ids(cell.source)
+        topic = practice_topic(cell.source)
         if ids:
-            found.append(QuizCell(path.name, index, section, tuple(ids), "\n\n".join(lesson)))
+            for qid in ids:
+                topic_starts.setdefault(bank[qid].topic, section_start)
+            text = "\n\n".join(lessons[section_start:])
+            found.append(QuizCell(path.name, index, section, tuple(ids), text))
+        elif topic is not None:
+            start = topic_starts.get(topic, section_start)
+            asked = tuple(q.id for q in bank.questions.values() if q.topic == topic)
+            text = "\n\n".join(lessons[start:])
+            found.append(QuizCell(path.name, index, section, asked, text))
     return found
 
 
@@ -70,7 +99,7 @@ def untaught_terms(path: Path | str, bank: Bank | None = None) -> list[UntaughtT
     """Each (question, term) of a notebook's quizzes that the lesson above the quiz lacks."""
     bank = bank or load_bank()
     missing = []
-    for quiz in quiz_cells(path):
+    for quiz in quiz_cells(path, bank):
         for qid in quiz.ids:
             for term in bank[qid].terms:
                 if not mentions(quiz.lesson, term):
