@@ -22,7 +22,6 @@ from pathlib import Path
 import nbformat
 import yaml
 
-from pmtech.quiztext import MARKER
 from pmtech.terms import term_pattern
 
 GLOSSARY_FILE = Path(__file__).parent / "questions" / "glossary.yaml"
@@ -31,7 +30,7 @@ _INTRO = (
     "# Glossary\n\n"
     "Every technical term the course uses, in plain words, A to Z. The notebooks link the "
     "first use of each term here. The entries are data, kept in "
-    "`pmtech/questions/glossary.yaml`; `pmtech sync-glossary` writes this notebook from it."
+    "`pmtech/questions/glossary.yaml`; `pmtech sync` writes this notebook from it."
 )
 
 
@@ -131,18 +130,37 @@ _PROTECTED = re.compile(
 )
 
 
+_BOLD = re.compile(r"\*\*(.+?)\*\*")
+GLOSSARY_LINK = re.compile(rf"\[([^\]\n]+)\]\({re.escape(NOTEBOOK_NAME)}#[^)\s]+\)")
+
+
+def _plain_word(name: str) -> bool:
+    """A single lower-case word ("key", "stack", "core"): ambiguous in ordinary prose."""
+    return name.islower() and re.fullmatch(r"[a-z]+", name) is not None
+
+
 def _link_first(text: str, entry: Entry) -> str | None:
-    """``text`` with the first use of ``entry`` made a link, or None when it is not used."""
+    """``text`` with the first use of ``entry`` made a link, or None when it is not used.
+
+    A name that is a single lower-case word is linked only where a lesson sets it in bold,
+    as lessons do where they define a term: "the **key**" is the term, "the key question"
+    is not. A name in capitals is matched in capitals only.
+    """
     lines = text.split("\n")
     for n, line in enumerate(lines):
         if line.lstrip().startswith("#"):
             continue  # headings keep their text: their anchors come from it
         protected = [m.span() for m in _PROTECTED.finditer(line)]
+        bold = [m.span(1) for m in _BOLD.finditer(line)]
         best = None
         for name in entry.names:
             for m in term_pattern(name).finditer(line):
                 if any(a <= m.start() < b for a, b in protected):
                     continue
+                if _plain_word(name) and not any(a <= m.start() < b for a, b in bold):
+                    continue
+                if name.isupper() and not m.group(0).startswith(name):
+                    continue  # "POST" and "WHERE" are terms; "post" and "where" are prose
                 if best is None or m.start() < best.start():
                     best = m
                 break
@@ -153,28 +171,34 @@ def _link_first(text: str, entry: Entry) -> str | None:
     return None
 
 
+def unlinked(text: str) -> str:
+    """``text`` with its links to the glossary turned back into plain words."""
+    return GLOSSARY_LINK.sub(r"\1", text)
+
+
 def link_notebook(nb, glossary: Glossary) -> bool:
     """Link the first use of every glossary term in one notebook; True if anything changed.
 
-    A term already linked anywhere in the notebook is left alone, so running twice changes
-    nothing and a link an author moved by hand stays where they put it. Quiz-text copies
-    are generated and never linked.
+    The links are generated: existing links to the glossary are taken out and every term's
+    first use linked afresh, so moving or adding text moves the link to the new first use,
+    and running twice changes nothing. Generated cells (``metadata.pmtech`` set: quiz text,
+    the schedule table) are never linked.
     """
-    cells = [
-        c for c in nb.cells if c.cell_type == "markdown" and c.metadata.get("pmtech") != MARKER
+    cells = [  # generated cells are rewritten by their own sync, never linked
+        c for c in nb.cells if c.cell_type == "markdown" and not c.metadata.get("pmtech")
     ]
-    changed = False
-    for entry in glossary.entries:
-        target = f"({NOTEBOOK_NAME}#{entry.anchor})"
-        if any(target in c.source for c in cells):
-            continue
+    before = [c.source for c in cells]
+    for cell in cells:
+        cell.source = unlinked(cell.source)
+    # Longest names first: "sprint retrospective" is linked before "sprint" can split it.
+    by_length = sorted(glossary.entries, key=lambda e: -max(len(n) for n in e.names))
+    for entry in by_length:
         for cell in cells:
             linked = _link_first(cell.source, entry)
             if linked is not None:
                 cell.source = linked
-                changed = True
                 break
-    return changed
+    return [c.source for c in cells] != before
 
 
 def sync_glossary(notebooks: Path | str, glossary: Glossary | None = None, write=True) -> list:

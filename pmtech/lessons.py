@@ -17,6 +17,7 @@ from pathlib import Path
 import nbformat
 
 from pmtech.bank import Bank, load_bank
+from pmtech.glossary import unlinked
 from pmtech.quiztext import MARKER, quiz_ids
 from pmtech.terms import mentions
 
@@ -77,7 +78,7 @@ def quiz_cells(path: Path | str, bank: Bank | None = None) -> list[QuizCell]:
         if is_section_heading(cell):
             section, section_start = cell.source.lstrip().splitlines()[0], len(lessons)
         if cell.cell_type == "markdown" and cell.metadata.get("pmtech") != MARKER:
-            lessons.append(cell.source)
+            lessons.append(unlinked(cell.source))  # "[index](glossary.ipynb#index)" is "index"
         if cell.cell_type != "code":
             continue
         ids = quiz_ids(cell.source)

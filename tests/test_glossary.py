@@ -68,7 +68,7 @@ def test_every_glossary_worthy_term_the_course_uses_is_defined(glossary, wordlis
     ``terms-to-define.yaml`` keeps the list as data: ``define`` holds terms that need an
     entry whenever the course uses them; ``plain`` holds capitalised words that are not
     jargon (a role, a currency, a country)."""
-    text = _course_text()
+    text = re.sub(r"```.*?```|`[^`\n]*`", " ", _course_text(), flags=re.DOTALL)  # code is not prose
     plain = {p.lower() for p in wordlist["plain"]}
     used = {t for t in wordlist["define"] if re.search(rf"(?i)\b{re.escape(t)}", text)}
     used |= {m.group(1) for m in ACRONYM.finditer(text) if m.group(1).lower() not in plain}
@@ -98,6 +98,7 @@ def _linked(cells: list[str]) -> list[str]:
         (
             Entry("CDN", "A network of servers near users.", ("content delivery network",)),
             Entry("load balancer", "It spreads requests over servers."),
+            Entry("POST", "The HTTP method that asks the server to process something."),
         )
     )
     nb = nbformat.v4.new_notebook()
@@ -113,6 +114,7 @@ def test_the_first_use_is_linked_once_and_code_headings_and_links_are_left_alone
             "Use `CDN_URL` and [our CDN](https://example.com/cdn) docs.",
             "A **content delivery network** (CDN) sits in front. Load balancers too.",
             "Another CDN mention.",
+            "A blog post is not a POST request.",
         ]
     )
     assert cells[0] == "## What a CDN does"
@@ -122,7 +124,21 @@ def test_the_first_use_is_linked_once_and_code_headings_and_links_are_left_alone
         "[Load balancers](glossary.ipynb#load-balancer) too."
     )
     assert cells[3] == "Another CDN mention."
+    assert cells[4] == "A blog post is not a [POST](glossary.ipynb#POST) request."
     assert _linked(cells) == cells  # running twice changes nothing
+
+
+def test_a_single_common_word_is_linked_only_where_a_lesson_defines_it_in_bold():
+    glossary = Glossary((Entry("key", "A value that identifies a record in a store."),))
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("The key question is cost."),
+        nbformat.v4.new_markdown_cell("Each row has a **key**, and the key is unique."),
+    ]
+    link_notebook(nb, glossary)
+    assert nb.cells[0].source == "The key question is cost."
+    linked = "Each row has a **[key](glossary.ipynb#key)**, and the key is unique."
+    assert nb.cells[1].source == linked
 
 
 def test_a_malformed_entry_is_named_with_its_field(tmp_path):
