@@ -33,7 +33,8 @@ def test_notebook_executes_headless(path, tmp_path, private_home):
         o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"
     ]
     assert errors == []
-    assert (private_home / "progress.db").exists()
+    if any(c.cell_type == "code" for c in nb.cells):  # the glossary is reading only
+        assert (private_home / "progress.db").exists()
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -56,5 +57,5 @@ def test_every_quiz_has_an_up_to_date_text_copy(path):
             above = nb.cells[i - 1]
             assert above.metadata.get("pmtech") == MARKER, f"cell {i} has no text copy above"
     assert not sync_notebook(path, write=False), (
-        f"{path.name}: quiz text is stale; run `pmtech sync-quiz-text`"
+        f"{path.name}: quiz text is stale; run `pmtech sync`"
     )
