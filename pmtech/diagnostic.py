@@ -1,27 +1,51 @@
 """The adaptive diagnostic: find where each topic's knowledge runs out with few questions.
 
 No widgets: :mod:`pmtech.diagnostic_ui` puts it on screen. The run itself is pure; only
-:func:`saved_run` reads a progress store, to rebuild a run from the answers saved there.
+:func:`saved_run` and :func:`saved_beliefs` read a progress store, to rebuild a run (or the
+current belief) from the answers saved there.
 
-The model. A learner's **edge** in a topic is the highest level e (0-5) they hold; they
-hold every level up to e and none above it (0: not even level 1). On a question at level
-l they answer right with probability ``1 - SLIP`` when l <= e, and with the question's
-guess rate when l > e (one in the number of options for choice, one in 2^n - 1 for multi,
-one in n! for order, ``NUMBER_GUESS`` for number). Explain questions are self-rated, so the
-diagnostic does not use them.
+The model. A learner has a general **level** in each area (0-5) and an **edge** in each
+topic (0-5): they hold every level of the topic up to its edge and none above it (0: not even
+level 1). Topics of one area are related, so a topic's edge is usually its area's level or
+one off it, rarely further: P(edge = a + d | area level a) is proportional to
+``KERNEL[|d|]``. On a question at level l a learner answers right with probability
+``1 - SLIP`` when l <= edge, and with the question's guess rate when l > edge (one in the
+number of options for choice, one in 2^n - 1 for multi, one in n! for order,
+``NUMBER_GUESS`` for number). Explain questions are self-rated, so the diagnostic does not use
+them.
 
-The method. For the topic in progress it keeps a probability for every possible edge and
-updates it with Bayes' rule after each answer. It asks the unasked question whose answer is
-expected to leave the least uncertainty (entropy) about the edge, and moves on when one edge
-is at least ``CONFIDENCE`` likely, or after ``MAX_PER_TOPIC`` questions, or when the topic
-has no question left. Topics of one area are related (someone at level 4 in databases is
-rarely at level 1 in caching), so the starting belief for the next topic of an area comes
-from a general level for that area, learnt from the answers in its earlier topics through
-``KERNEL``. Each run asks a question at most once.
+The belief. Given the answers so far, every topic's edge has a probability for each of 0-5
+(Bayes' rule on the model above, exactly: the answers of every topic of an area inform the
+area's level, and the area's level informs each of its topics).
+
+The two modes.
+
+- ``quick`` (the default): at most ``QUICK_MAX_QUESTIONS`` questions. First one question per
+  topic, area by area in rubric order, so the first answers of an area place its level and
+  the level sets the starting belief of its next topics; each question is the one expected
+  to leave the topic's edge best placed within one level. Then the remaining questions go,
+  one at a time, to the topic whose edge is least sure within one level (at most
+  ``QUICK_MAX_PER_TOPIC`` per topic), until every topic is ``QUICK_CONFIDENCE`` sure.
+- ``full``: exact edges, with at most ``FULL_SHARE_OF_BANK`` of the run's questions. The same
+  first pass, then topic after topic (always the least sure one, and staying on it until it
+  is done) with the question expected to leave the least uncertainty (entropy), until its
+  edge is ``FULL_CONFIDENCE`` likely or it had ``FULL_MAX_PER_TOPIC`` questions.
+
+A run asks a question at most once. Its state is its answers (in order) and the questions
+skipped, so replaying the saved answers rebuilds it exactly; the mode only decides what to
+ask next and when to stop, so a run can go on in the other mode (a quick run continued in
+full mode keeps its answers).
+
+After the run the learner practises. :func:`beliefs` gives the current belief per topic from
+the run's answers and every later answer (quizzes, practice cells, exercises), with the same
+model: the practice cells use it. It is the diagnostic's estimate, not the knowledge-edge
+rule of :mod:`pmtech.edge` (which asks for more evidence per level, and an open answer at
+levels 4 and 5).
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import warnings
 from collections.abc import Iterable, Sequence
@@ -31,14 +55,37 @@ from datetime import datetime
 from pmtech.bank import Bank, Question
 
 EDGES = (0, 1, 2, 3, 4, 5)
-SLIP = 0.10
+SLIP = 0.15
 NUMBER_GUESS = 0.02
-CONFIDENCE = 0.8
-MAX_PER_TOPIC = 5
-# How far one topic's edge strays from the learner's general level in its area:
-# P(edge = a + d | level a) is proportional to KERNEL[|d|].
-KERNEL = (0.4, 0.25, 0.1, 0.05, 0.03, 0.02)
+# How far a topic's edge strays from the learner's level in its area. A share w of the
+# learner's topics are related: P(edge = a + d | level a) is proportional to KERNEL[|d|]
+# (0 beyond it); the others are anywhere (uniform 0-5). w is learnt from the answers: the
+# learner's relatedness is one of RELATEDNESS, each as likely beforehand.
+KERNEL = (2, 1)
+RELATEDNESS = (0.0, 0.5, 0.8, 0.9, 0.97)
 SOURCE = "diagnostic"
+MODES = ("quick", "full")
+
+QUICK_MAX_QUESTIONS = 40
+QUICK_CONFIDENCE = 0.9  # P(the edge is within one level of the estimate)
+QUICK_MAX_PER_TOPIC = 2
+
+FULL_SHARE_OF_BANK = 0.25
+FULL_CONFIDENCE = 0.8  # P(the edge is exactly the estimate)
+FULL_MAX_PER_TOPIC = 6
+FULL_SCORE = "entropy"
+STICKY = True
+ALLOC = "least"
+
+# Old names, kept for callers: the full mode's thresholds.
+CONFIDENCE = FULL_CONFIDENCE
+MAX_PER_TOPIC = FULL_MAX_PER_TOPIC
+
+# The belief after the run (see beliefs): per topic and level only the latest answers count,
+# and a right answer given with hints is weak evidence (as likely by luck as this).
+BELIEF_WINDOW = 4
+HINTED_GUESS = 0.5
+SECONDS_PER_QUESTION = 30  # for the wording of how long a mode takes
 
 
 def guess_rate(question: Question) -> float:
@@ -59,6 +106,14 @@ def _p_correct(level: int, edge: int, guess: float) -> float:
     return 1 - SLIP if level <= edge else guess
 
 
+@functools.lru_cache(maxsize=4096)
+def _answer_likelihood(level: int, guess: float, correct: bool) -> tuple[float, ...]:
+    """P(this answer | edge) for every edge."""
+    return tuple(
+        _p_correct(level, e, guess) if correct else 1 - _p_correct(level, e, guess) for e in EDGES
+    )
+
+
 def _normalise(weights: Sequence[float]) -> list[float]:
     total = sum(weights)
     return [w / total for w in weights]
@@ -68,28 +123,104 @@ def _entropy(probs: Iterable[float]) -> float:
     return -sum(p * math.log(p) for p in probs if p > 0)
 
 
+def _within_one(probs: Sequence[float]) -> list[float]:
+    """P(|edge - c| <= 1) for every candidate estimate c."""
+    return [sum(probs[max(0, c - 1) : c + 2]) for c in EDGES]
+
+
 def _likelihood(answers: Iterable[tuple[Question, bool]]) -> list[float]:
     """P(these answers | edge) for every edge."""
+    return _evidence_likelihood((q.level, guess_rate(q), c) for q, c in answers)
+
+
+def _evidence_likelihood(evidence: Iterable[tuple[int, float, bool]]) -> list[float]:
+    """P(these (level, guess rate, correct) answers | edge), scaled so that its largest is 1."""
     like = [1.0] * len(EDGES)
-    for question, correct in answers:
-        g = guess_rate(question)
-        for e in EDGES:
-            p = _p_correct(question.level, e, g)
-            like[e] *= p if correct else 1 - p
+    for level, guess, correct in evidence:
+        one = _answer_likelihood(level, guess, bool(correct))
+        like = [x * y for x, y in zip(like, one, strict=True)]
+        top = max(like)
+        like = [x / top for x in like]
     return like
 
 
-def _kernel_matrix() -> list[list[float]]:
-    """Row a: P(edge | general level a)."""
-    return [_normalise([KERNEL[abs(e - a)] for e in EDGES]) for a in EDGES]
+def _near_matrix() -> list[list[float]]:
+    """Row a: P(edge | area level a) for a related topic."""
+    return [
+        _normalise([KERNEL[abs(e - a)] if abs(e - a) < len(KERNEL) else 0 for e in EDGES])
+        for a in EDGES
+    ]
 
 
-_K = _kernel_matrix()
+_NEAR = _near_matrix()
+
+
+def _posteriors(
+    likelihoods: dict[str, list[float]], area_of: dict[str, str]
+) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+    """P(level) of every area and P(edge) of every topic, given each topic's likelihood.
+
+    The hidden state is the learner's relatedness w (one of ``RELATEDNESS``, shared by
+    every area) and each area's level a: P(edge | w, a) = w NEAR[a] + (1 - w) / 6. Each
+    topic's answers are a message about its area's (w, a); the belief about a topic is its
+    own answers times what every other answer says about its (w, a)."""
+    n, weights = len(EDGES), RELATEDNESS
+    messages: dict[str, list[float] | None] = {}
+    joint: dict[str, list[float]] = {}  # per area: P(its answers | w, a), scaled; index i*n+a
+    for topic, like in likelihoods.items():
+        area = joint.setdefault(area_of[topic], [1.0] * (len(weights) * n))
+        if min(like) == max(like):
+            messages[topic] = None  # no answers: the same for every state
+            continue
+        near = [sum(k * lk for k, lk in zip(row, like, strict=True)) for row in _NEAR]
+        flat = sum(like) / n
+        m = [w * x + (1 - w) * flat for w in weights for x in near]
+        messages[topic] = m
+        area[:] = [x * y for x, y in zip(area, m, strict=True)]
+        top = max(area)
+        area[:] = [x / top for x in area]
+
+    def by_weight(area_joint: Sequence[float]) -> list[float]:
+        return [sum(area_joint[i * n : (i + 1) * n]) for i in range(len(weights))]
+
+    totals = {area: by_weight(j) for area, j in joint.items()}
+    everything = [1.0] * len(weights)
+    for z in totals.values():
+        everything = _normalise([x * y for x, y in zip(everything, z, strict=True)])
+    # P(w | the answers of every other area), up to a constant
+    outside = {
+        area: [x / z for x, z in zip(everything, totals[area], strict=True)] for area in joint
+    }
+    levels = {
+        area: _normalise(
+            [sum(outside[area][i] * j[i * n + a] for i in range(len(weights))) for a in EDGES]
+        )
+        for area, j in joint.items()
+    }
+    posteriors = {}
+    for topic, like in likelihoods.items():
+        area, m = area_of[topic], messages[topic]
+        j = joint[area]
+        rest = j if m is None else [x / y for x, y in zip(j, m, strict=True)]
+        out = outside[area]
+        to_near = [0.0] * n  # weight of NEAR[a] in the prior
+        to_flat = 0.0
+        for i, w in enumerate(weights):
+            for a in EDGES:
+                c = out[i] * rest[i * n + a]
+                to_near[a] += c * w
+                to_flat += c * (1 - w)
+        prior = [to_flat / n + sum(to_near[a] * _NEAR[a][e] for a in EDGES) for e in EDGES]
+        posteriors[topic] = _normalise([p * lk for p, lk in zip(prior, like, strict=True)])
+    return levels, posteriors
 
 
 @dataclass(frozen=True)
 class TopicEstimate:
-    """The diagnostic's belief about one topic's edge."""
+    """The diagnostic's belief about one topic's edge.
+
+    ``edge`` is the most likely edge and ``confidence`` its probability; ``within_one`` is
+    the probability that the true edge is at most one level from it."""
 
     topic: str
     edge: int
@@ -97,29 +228,68 @@ class TopicEstimate:
     asked: int
     finished: bool
     probabilities: tuple[float, ...]
+    within_one: float = 0.0
+
+
+def _estimate(
+    topic: str, post: Sequence[float], asked: int, finished: bool, within: bool = False
+) -> TopicEstimate:
+    """The point estimate: the most likely edge, or (``within``) the edge most likely to be
+    within one level of the truth (the middle of the most likely three levels)."""
+    near = _within_one(post)
+    edge = max(EDGES, key=lambda e: near[e] if within else post[e])
+    return TopicEstimate(topic, edge, post[edge], asked, finished, tuple(post), near[edge])
 
 
 @dataclass
 class Diagnostic:
-    """One diagnostic run over ``topics`` (in order); feed it answers with :meth:`record`."""
+    """One diagnostic run over ``topics`` (in order); feed it answers with :meth:`record`.
+
+    ``mode`` is ``"quick"`` or ``"full"`` (see the module); ``confidence``,
+    ``max_per_topic`` and ``max_questions`` default to the mode's values."""
 
     bank: Bank
     topics: tuple[str, ...]
-    confidence: float = CONFIDENCE
-    max_per_topic: int = MAX_PER_TOPIC
+    confidence: float | None = None
+    max_per_topic: int | None = None
     answers: dict[str, list[tuple[Question, bool]]] = field(default_factory=dict)
     skipped: set[str] = field(default_factory=set)
+    mode: str = "quick"
+    max_questions: int | None = None
 
     def __post_init__(self) -> None:
+        if self.mode not in MODES:
+            raise ValueError(f"mode must be one of {', '.join(MODES)}, got {self.mode!r}")
         known = {t.id for t in self.bank.topics()}
         unknown = [t for t in self.topics if t not in known]
         if unknown:
             raise ValueError(f"unknown topic(s): {', '.join(unknown)}")
+        quick = self.mode == "quick"
+        if self.confidence is None:
+            self.confidence = QUICK_CONFIDENCE if quick else FULL_CONFIDENCE
+        if self.max_per_topic is None:
+            self.max_per_topic = QUICK_MAX_PER_TOPIC if quick else FULL_MAX_PER_TOPIC
         if not 0.5 <= self.confidence < 1:
             raise ValueError(f"confidence must be in [0.5, 1), got {self.confidence}")
         if self.max_per_topic < 1:
             raise ValueError(f"max_per_topic must be at least 1, got {self.max_per_topic}")
-        self.topics = tuple(t for t in self.topics if self._usable(t))
+        by_topic: dict[str, list[Question]] = {t: [] for t in self.topics}
+        size = 0
+        for q in self.bank.questions.values():
+            if q.topic in by_topic:
+                size += 1
+                if q.kind != "explain":
+                    by_topic[q.topic].append(q)
+        self._usable_questions = by_topic
+        self.topics = tuple(t for t in self.topics if by_topic[t])
+        if self.max_questions is None:
+            self.max_questions = QUICK_MAX_QUESTIONS if quick else int(size * FULL_SHARE_OF_BANK)
+        if self.max_questions < 1:
+            raise ValueError(f"max_questions must be at least 1, got {self.max_questions}")
+        self._area_of = {t: self.bank.area_of(t).id for t in self.topics}
+        self._cache: tuple | None = None
+        self._version = 0
+        self._last_topic: str | None = None
 
     @classmethod
     def for_areas(cls, bank: Bank, areas: Iterable[str] | None = None, **options) -> Diagnostic:
@@ -131,73 +301,119 @@ class Diagnostic:
         topics = tuple(t.id for t in bank.topics_with_questions() if t.area in wanted)
         return cls(bank, topics, **options)
 
-    def _usable(self, topic: str) -> bool:
-        return any(q.kind != "explain" for q in self.bank.for_topic(topic))
-
     # ------------------------------------------------------------------ beliefs
 
-    def _prior(self, topic: str) -> list[float]:
-        """The belief about ``topic``'s edge before its own answers: from its area's level."""
-        area = self.bank.area_of(topic).id
-        level = [1.0] * len(EDGES)
-        # Only earlier topics count, so a finished topic's result never changes afterwards.
-        for other in self.topics[: self.topics.index(topic)]:
-            if self.bank.area_of(other).id != area:
-                continue
-            answers = self.answers.get(other)
-            if not answers:
-                continue
-            like = _likelihood(answers)
-            for a in EDGES:
-                level[a] *= sum(_K[a][e] * like[e] for e in EDGES)
-        level = _normalise(level)
-        return [sum(level[a] * _K[a][e] for a in EDGES) for e in EDGES]
+    def _state(self) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+        key = (self._version, sum(map(len, self.answers.values())))
+        if self._cache is None or self._cache[0] != key:
+            likes = {t: _likelihood(self.answers.get(t, [])) for t in self.topics}
+            self._cache = (key, *_posteriors(likes, self._area_of))
+        return self._cache[1], self._cache[2]
 
     def posterior(self, topic: str) -> list[float]:
         """P(edge) for ``topic`` given everything answered so far."""
-        prior = self._prior(topic)
-        like = _likelihood(self.answers.get(topic, []))
-        return _normalise([p * lk for p, lk in zip(prior, like, strict=True)])
+        return list(self._state()[1][topic])
+
+    def area_level(self, area: str) -> list[float]:
+        """P(general level) of ``area`` given everything answered so far."""
+        return list(self._state()[0][area])
+
+    def _sure(self, topic: str) -> float:
+        """How sure the run is of ``topic``'s edge, in the mode's sense."""
+        post = self.posterior(topic)
+        return max(_within_one(post)) if self.mode == "quick" else max(post)
 
     def _asked_ids(self, topic: str) -> set[str]:
         return {q.id for q, _ in self.answers.get(topic, [])}
 
     def _candidates(self, topic: str) -> list[Question]:
         asked = self._asked_ids(topic) | self.skipped
-        return [q for q in self.bank.for_topic(topic) if q.kind != "explain" and q.id not in asked]
+        return [q for q in self._usable_questions[topic] if q.id not in asked]
+
+    def _out_of_questions(self) -> bool:
+        return self.asked >= self.max_questions
 
     def topic_finished(self, topic: str) -> bool:
-        """True when the topic's edge is known well enough, or it has nothing left to ask."""
+        """True when the run has nothing more to ask about the topic: its edge is known well
+        enough, it had the most questions a topic gets, none is left, or the run is over."""
         asked = len(self.answers.get(topic, []))
         return (
-            max(self.posterior(topic)) >= self.confidence
+            self._out_of_questions()
             or asked >= self.max_per_topic
             or not self._candidates(topic)
+            or (asked > 0 and self._sure(topic) >= self.confidence)
         )
 
     # ------------------------------------------------------------------ the run
 
     def current_topic(self) -> str | None:
-        """The first topic not finished yet, or None when the run is complete."""
-        return next((t for t in self.topics if not self.topic_finished(t)), None)
+        """The topic the next question is about, or None when the run is complete."""
+        if self._out_of_questions():
+            return None
+        # First pass: one question per topic, in run order.
+        for topic in self.topics:
+            if not self.answers.get(topic) and self._candidates(topic):
+                return topic
+        open_topics = [t for t in self.topics if not self.topic_finished(t)]
+        if not open_topics:
+            return None
+        if self.mode == "full" and STICKY and self._last_topic in open_topics:
+            return self._last_topic  # stay on a topic until it is done
+        if ALLOC == "gain":
+            return max(open_topics, key=self._gain)
+        return min(open_topics, key=self._sure)  # ties: run order
+
+    def _gain(self, topic):
+        post = self.posterior(topic)
+        q = self._best(topic, post)
+        if q is None:
+            return -1
+        g = guess_rate(q)
+        right = [p * _p_correct(q.level, e, g) for e, p in zip(EDGES, post, strict=True)]
+        wrong = [p - r for p, r in zip(post, right, strict=True)]
+        if self.mode == "quick":
+            return max(_within_one(right)) + max(_within_one(wrong)) - max(_within_one(post))
+        return max(right) + max(wrong) - max(post)
+
+    def _score(self, post: Sequence[float], level: int, guess: float) -> tuple[float, ...]:
+        """How good asking a (level, guess) question is now: smaller is better."""
+        right = [p * _p_correct(level, e, guess) for e, p in zip(EDGES, post, strict=True)]
+        p_right = sum(right)
+        wrong = [p - r for p, r in zip(post, right, strict=True)]
+        entropy = 0.0
+        placed = 0.0
+        exact = 0.0
+        for outcome, p in ((right, p_right), (wrong, 1 - p_right)):
+            if p <= 0:
+                continue
+            after = [x / p for x in outcome]
+            entropy += p * _entropy(after)
+            placed += p * max(_within_one(after))
+            exact += p * max(after)
+        if self.mode == "quick":
+            return (-round(placed, 9), entropy)
+        if FULL_SCORE == "exact":
+            return (-round(exact, 9), entropy)
+        return (entropy,)
 
     def next_question(self) -> Question | None:
         """The most informative unasked question of the current topic (None: all done)."""
         topic = self.current_topic()
         if topic is None:
             return None
-        post = self.posterior(topic)
-        best: tuple[float, Question] | None = None
+        return self._best(topic, self.posterior(topic))
+
+    def _best(self, topic, post):
+        best: tuple[tuple[float, ...], Question] | None = None
+        seen: set[tuple[int, float]] = set()
         for q in self._candidates(topic):
-            g = guess_rate(q)
-            p_right = sum(p * _p_correct(q.level, e, g) for e, p in zip(EDGES, post, strict=True))
-            after_right = _normalise([p * _p_correct(q.level, e, g) for e, p in enumerate(post)])
-            after_wrong = _normalise(
-                [p * (1 - _p_correct(q.level, e, g)) for e, p in enumerate(post)]
-            )
-            expected = p_right * _entropy(after_right) + (1 - p_right) * _entropy(after_wrong)
-            if best is None or expected < best[0] - 1e-12:  # ties: the bank's order
-                best = (expected, q)
+            key = (q.level, guess_rate(q))
+            if key in seen:
+                continue  # the same information as an earlier question: ties go to bank order
+            seen.add(key)
+            score = self._score(post, *key)
+            if best is None or score < best[0]:
+                best = (score, q)
         return best[1] if best else None
 
     def record(self, question_id: str, correct: bool) -> None:
@@ -210,25 +426,22 @@ class Diagnostic:
         if question_id in self._asked_ids(question.topic):
             raise ValueError(f"{question_id} was already answered in this run")
         self.answers.setdefault(question.topic, []).append((question, bool(correct)))
+        self._last_topic = question.topic
+        self._version += 1
 
     def skip(self, question_id: str) -> None:
         """Leave a question out of this run (the learner chose not to answer it)."""
         self.skipped.add(question_id)
 
-    def estimates(self) -> list[TopicEstimate]:
-        """The current belief for every topic that has at least one answer, in run order."""
+    def estimates(self, every_topic: bool = False) -> list[TopicEstimate]:
+        """The current belief for every topic with at least one answer (``every_topic``:
+        for every topic of the run, the unasked ones from their area alone), in run order."""
         out = []
         for topic in self.topics:
-            answers = self.answers.get(topic)
-            if not answers:
-                continue
-            post = self.posterior(topic)
-            edge = max(EDGES, key=lambda e: post[e])
-            out.append(
-                TopicEstimate(
-                    topic, edge, post[edge], len(answers), self.topic_finished(topic), tuple(post)
-                )
-            )
+            asked = len(self.answers.get(topic, []))
+            if asked or every_topic:
+                post, done = self.posterior(topic), self.topic_finished(topic)
+                out.append(_estimate(topic, post, asked, done, self.mode == "quick"))
         return out
 
     @property
@@ -238,7 +451,7 @@ class Diagnostic:
 
     @property
     def finished(self) -> bool:
-        """True when every topic is finished."""
+        """True when the run has nothing more to ask."""
         return self.current_topic() is None
 
     # ------------------------------------------------------------------ saved runs
@@ -270,6 +483,11 @@ def run_key(learner: str) -> str:
     return f"diagnostic-run-start:{learner}"
 
 
+def mode_key(learner: str) -> str:
+    """The store setting that holds the mode ``learner`` last ran the diagnostic in."""
+    return f"diagnostic-run-mode:{learner}"
+
+
 def run_attempts(attempts: Iterable, started: datetime | None) -> list:
     """The diagnostic attempts of the run that started at ``started`` (None: all of them)."""
     return [
@@ -293,8 +511,121 @@ def run_start(store, learner: str) -> datetime | None:
         return None
 
 
-def saved_run(store, learner: str, bank: Bank, areas: Iterable[str] | None = None) -> Diagnostic:
-    """The learner's current diagnostic run rebuilt from the store (empty if none)."""
-    diag = Diagnostic.for_areas(bank, areas)
+def run_mode(store, learner: str) -> str:
+    """The mode of the learner's current run. A run saved before there were modes (no mode
+    saved) was a full one."""
+    saved = store.setting(mode_key(learner))
+    return saved if saved in MODES else "full"
+
+
+def saved_run(
+    store, learner: str, bank: Bank, areas: Iterable[str] | None = None, mode: str | None = None
+) -> Diagnostic:
+    """The learner's current diagnostic run rebuilt from the store (empty if none), in
+    ``mode`` (default: the mode it was last run in)."""
+    diag = Diagnostic.for_areas(bank, areas, mode=mode or run_mode(store, learner))
     diag.replay(run_attempts(store.attempts(learner), run_start(store, learner)))
     return diag
+
+
+# ---------------------------------------------------------------------- after the run
+
+
+@dataclass(frozen=True)
+class TopicBelief:
+    """The current belief about one topic's edge, from the diagnostic and later answers.
+
+    ``edge``: the most likely edge (0-5), ``confidence``: its probability, ``within_one``:
+    the probability that the true edge is at most one level from it, ``probabilities``:
+    P(edge) for 0-5, ``answers``: the answers of the topic counted (``diagnostic`` of them
+    from the diagnostic run). A topic without answers is placed from its area alone."""
+
+    topic: str
+    edge: int
+    confidence: float
+    within_one: float
+    probabilities: tuple[float, ...]
+    answers: int
+    diagnostic: int
+
+    @property
+    def runs_out_at(self) -> int | None:
+        """The first level above the edge, or None at 5."""
+        return self.edge + 1 if self.edge < 5 else None
+
+
+def _evidence(attempt, bank: Bank) -> tuple[int, float] | None:
+    """(level, guess rate) of an answer the belief counts, or None."""
+    question = bank.questions.get(attempt.question_id)
+    if question is None:
+        # An autograded exercise (its id is the notebook's grade id): an open answer.
+        return (attempt.level, NUMBER_GUESS) if attempt.source == "exercise" else None
+    if question.kind == "explain":
+        return None  # self-rated
+    return question.level, guess_rate(question)
+
+
+def beliefs(
+    attempts: Iterable,
+    bank: Bank,
+    started: datetime | None = None,
+    areas: Iterable[str] | None = None,
+) -> dict[str, TopicBelief]:
+    """The current belief about every topic's edge (topic id -> :class:`TopicBelief`).
+
+    ``attempts`` are the learner's answers (``ProgressStore.attempts``); ``started`` is when
+    the current diagnostic run started (:func:`run_start`; None: every answer counts). The
+    evidence is the run's diagnostic answers and every quiz, practice or exercise answer since
+    it started, read like the edge rule reads them: blank answers, retries and answers after
+    *Show me* do not count, only the latest answer to a question does, and per topic and level
+    only the ``BELIEF_WINDOW`` most recent ones (so practice moves the belief). Explain
+    answers are self-rated and not counted; a right answer given with hints counts as weak
+    evidence. The model is the diagnostic's, so right after a run this is the run's result.
+    """
+    wanted = set(areas) if areas is not None else {a.id for a in bank.areas}
+    topics = [t.id for t in bank.topics_with_questions() if t.area in wanted]
+    latest: dict[str, object] = {}
+    shown: set[str] = set()
+    for a in sorted(attempts, key=lambda a: a.created_at):
+        if started is not None and a.created_at < started:
+            continue
+        if a.outcome == "seen":
+            shown.add(a.question_id)
+        if a.question_id in shown or a.retry or a.outcome not in ("correct", "incorrect"):
+            continue
+        latest[a.question_id] = a
+    per_level: dict[tuple[str, int], list] = {}
+    for a in latest.values():
+        per_level.setdefault((a.topic, a.level), []).append(a)
+    evidence: dict[str, list[tuple[int, float, bool]]] = {t: [] for t in topics}
+    counted = {t: [0, 0] for t in topics}
+    for (topic, _level), items in per_level.items():
+        if topic not in evidence:
+            continue
+        for a in sorted(items, key=lambda a: a.created_at)[-BELIEF_WINDOW:]:
+            found = _evidence(a, bank)
+            if found is None:
+                continue
+            level, guess = found
+            correct = a.outcome == "correct"
+            if correct and a.hints_used:
+                guess = max(guess, HINTED_GUESS)
+            evidence[topic].append((level, guess, correct))
+            counted[topic][0] += 1
+            counted[topic][1] += a.source == SOURCE
+    likes = {t: _evidence_likelihood(evidence[t]) for t in topics}
+    _, posts = _posteriors(likes, {t: bank.area_of(t).id for t in topics})
+    out = {}
+    for t in topics:
+        post = posts[t]
+        edge = max(EDGES, key=lambda e: post[e])
+        out[t] = TopicBelief(t, edge, post[edge], _within_one(post)[edge], tuple(post), *counted[t])
+    return out
+
+
+def saved_beliefs(
+    store, learner: str, bank: Bank, areas: Iterable[str] | None = None
+) -> dict[str, TopicBelief]:
+    """:func:`beliefs` for ``learner`` from the store: their current run and every answer
+    since it started."""
+    return beliefs(store.attempts(learner), bank, run_start(store, learner), areas)

@@ -52,6 +52,12 @@ class Entry:
         return (self.term, *self.also)
 
     @property
+    def hover(self) -> str:
+        """The definition as a link title (shown on hover): plain text, no quotes or brackets."""
+        text = re.sub(r"[*`_]", "", self.means).replace('"', "'")
+        return text.replace("(", "- ").replace(")", " -").replace("[", "").replace("]", "")
+
+    @property
     def anchor(self) -> str:
         """The id JupyterLab and nbconvert give the entry's heading (spaces become '-')."""
         return self.term.replace(" ", "-")
@@ -111,7 +117,7 @@ def glossary_markdown(glossary: Glossary) -> list[str]:
     cells = [_INTRO]
     by_letter: dict[str, list[Entry]] = {}
     for entry in glossary.entries:
-        letter = entry.term[0].upper() if entry.term[0].isalpha() else "#"
+        letter = entry.term[0].upper() if entry.term[0].isalpha() else "0-9"
         by_letter.setdefault(letter, []).append(entry)
     for letter, items in by_letter.items():
         parts = [f"## {letter}"]
@@ -131,7 +137,7 @@ _PROTECTED = re.compile(
 
 
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
-GLOSSARY_LINK = re.compile(rf"\[([^\]\n]+)\]\({re.escape(NOTEBOOK_NAME)}#[^)\s]+\)")
+GLOSSARY_LINK = re.compile(rf'\[([^\]\n]+)\]\({re.escape(NOTEBOOK_NAME)}#[^)\s]+(?: "[^"\n]*")?\)')
 
 
 def _plain_word(name: str) -> bool:
@@ -159,13 +165,18 @@ def _link_first(text: str, entry: Entry) -> str | None:
                     continue
                 if _plain_word(name) and not any(a <= m.start() < b for a, b in bold):
                     continue
+                if (
+                    line[m.end() : m.end() + 1] == "-"
+                    or line[max(0, m.start() - 1) : m.start()] == "-"
+                ):
+                    continue  # part of a compound: "LLM-as-judge" is not "LLM"
                 if name.isupper() and not m.group(0).startswith(name):
                     continue  # "POST" and "WHERE" are terms; "post" and "where" are prose
                 if best is None or m.start() < best.start():
                     best = m
                 break
         if best is not None:
-            link = f"[{best.group(0)}]({NOTEBOOK_NAME}#{entry.anchor})"
+            link = f'[{best.group(0)}]({NOTEBOOK_NAME}#{entry.anchor} "{entry.hover}")'
             lines[n] = line[: best.start()] + link + line[best.end() :]
             return "\n".join(lines)
     return None

@@ -117,5 +117,5 @@ def lesson_words(path: Path | str) -> dict[str, int]:
         if is_section_heading(cell):
             section = cell.source.lstrip().splitlines()[0]
         if cell.cell_type == "markdown" and cell.metadata.get("pmtech") != MARKER:
-            words[section] = words.get(section, 0) + len(cell.source.split())
+            words[section] = words.get(section, 0) + len(unlinked(cell.source).split())
     return words

@@ -25,6 +25,7 @@ import nbformat
 import yaml
 
 from pmtech.bank import Bank, load_bank
+from pmtech.glossary import unlinked
 from pmtech.lessons import is_section_heading
 from pmtech.quiztext import MARKER, quiz_ids
 
@@ -143,7 +144,7 @@ def _read_sections(path: Path, bank: Bank) -> dict[str, SectionContent]:
             generated = cell.metadata.get("pmtech") in (MARKER, SCHEDULE_MARKER)
             if cell.cell_type == "markdown" and not generated:
                 kind = "stretch_words" if first_line.startswith("#### Stretch") else "words"
-                target[kind] += len(cell.source.split())
+                target[kind] += len(unlinked(cell.source).split())  # not the hover text
             elif cell.cell_type == "code":
                 ids = quiz_ids(cell.source)
                 if ids is None:

@@ -222,3 +222,52 @@ def test_write_then_grade_yourself_then_see_the_model_answer_in_jupyterlab(lab):
         conn.close()
         time.sleep(0.2)
     assert rows == [("correct",)]
+
+
+def test_a_glossary_link_opens_the_entry_in_jupyterlab(lab):
+    """Does a term's link show its definition on hover, open glossary.ipynb, and take you to
+    the entry? (JupyterLab scrolls to a fragment once the notebook is open, so the test opens
+    the glossary by one link and follows a second one, as a reader does.)"""
+    import re as regex
+
+    import nbformat
+    from playwright.sync_api import expect, sync_playwright
+
+    nb = nbformat.read(REPO / "notebooks" / "00-start-here.ipynb", as_version=4)
+    text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    links = regex.findall(r"\[([^\]]+)\]\(glossary\.ipynb#(\S+) \"([^\"]+)\"\)", text)
+    (_, first, _), (label, anchor, hover) = links[0], links[-1]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        try:
+            page.goto(f"{lab['base']}/lab/tree/00-start-here.ipynb?token={lab['token']}")
+            page.wait_for_selector(".jp-Notebook .jp-MarkdownCell", timeout=90_000)
+            entry = page.locator(f"[data-jupyter-id='{anchor}'], [id='{anchor}']").last
+            for attempt, name in enumerate((first, anchor, anchor)):
+                page.get_by_role("tab", name="00-start-here.ipynb").click()
+                link = page.locator(
+                    f".jp-RenderedMarkdown a[href*='glossary.ipynb'][href$='#{name}']"
+                ).first
+                link.scroll_into_view_if_needed()
+                link.click()
+                expect(page.get_by_role("tab", name="glossary.ipynb")).to_be_visible(timeout=30_000)
+                if attempt == 0:  # let the glossary finish rendering once
+                    expect(
+                        page.locator(".jp-RenderedMarkdown h1", has_text="Glossary")
+                    ).to_be_visible(timeout=30_000)
+                    continue
+                try:
+                    expect(entry).to_be_in_viewport(timeout=10_000)
+                    break
+                except AssertionError:
+                    if attempt == 2:
+                        raise
+            expect(link).to_have_text(label)
+            expect(link).to_have_attribute("title", hover)
+            page.screenshot(path=str(ARTIFACTS / "browser-glossary.png"))
+        except Exception:
+            page.screenshot(path=str(ARTIFACTS / "browser-failure.png"), full_page=True)
+            raise
+        finally:
+            browser.close()

@@ -87,7 +87,7 @@ def test_every_glossary_link_points_at_an_entry(glossary):
     links = 0
     for path in sorted(NOTEBOOKS.glob("0*.ipynb")):
         text = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells)
-        for anchor in re.findall(rf"\]\({re.escape(NOTEBOOK_NAME)}#([^)]+)\)", text):
+        for anchor in re.findall(rf"\]\({re.escape(NOTEBOOK_NAME)}#([^)\s]+)", text):
             assert anchor in anchors, f"{path.name} links to a missing entry {anchor!r}"
             links += 1
     assert links > 100
@@ -120,11 +120,12 @@ def test_the_first_use_is_linked_once_and_code_headings_and_links_are_left_alone
     assert cells[0] == "## What a CDN does"
     assert cells[1] == "Use `CDN_URL` and [our CDN](https://example.com/cdn) docs."
     assert cells[2] == (
-        "A **[content delivery network](glossary.ipynb#CDN)** (CDN) sits in front. "
-        "[Load balancers](glossary.ipynb#load-balancer) too."
+        'A **[content delivery network](glossary.ipynb#CDN "A network of servers near users.")** '
+        '(CDN) sits in front. [Load balancers](glossary.ipynb#load-balancer "It spreads requests '
+        'over servers.") too.'
     )
     assert cells[3] == "Another CDN mention."
-    assert cells[4] == "A blog post is not a [POST](glossary.ipynb#POST) request."
+    assert cells[4].startswith("A blog post is not a [POST](glossary.ipynb#POST ")
     assert _linked(cells) == cells  # running twice changes nothing
 
 
@@ -137,8 +138,16 @@ def test_a_single_common_word_is_linked_only_where_a_lesson_defines_it_in_bold()
     ]
     link_notebook(nb, glossary)
     assert nb.cells[0].source == "The key question is cost."
-    linked = "Each row has a **[key](glossary.ipynb#key)**, and the key is unique."
+    linked = (
+        'Each row has a **[key](glossary.ipynb#key "A value that identifies a record in a '
+        'store.")**, and the key is unique.'
+    )
     assert nb.cells[1].source == linked
+
+
+def test_a_link_shows_the_definition_on_hover_without_breaking_the_markdown():
+    entry = Entry("CDN", 'Servers (called "edges") near users, with *copies*.')
+    assert entry.hover == "Servers - called 'edges' - near users, with copies."
 
 
 def test_a_malformed_entry_is_named_with_its_field(tmp_path):
