@@ -33,6 +33,7 @@ class QuizCell:
     section: str  # the ``## `` heading the quiz belongs to ("" before the first one)
     ids: tuple[str, ...]
     lesson: str
+    practice: bool = False  # a practice cell: it can serve any question of its topic
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,7 @@ def quiz_cells(path: Path | str, bank: Bank | None = None) -> list[QuizCell]:
             start = topic_starts.get(topic, section_start)
             asked = tuple(q.id for q in bank.questions.values() if q.topic == topic)
             text = "\n\n".join(lessons[start:])
-            found.append(QuizCell(path.name, index, section, asked, text))
+            found.append(QuizCell(path.name, index, section, asked, text, practice=True))
     return found
 
 

@@ -78,7 +78,7 @@ class SectionContent:
     code_cells: int
     first: tuple[str, ...]
     stretch: tuple[str, ...]
-    stretch_words: int = 0  # of the stretch lessons ("#### Stretch pass" cells)
+    stretch_words: int = 0  # of the stretch and practice lessons, read in the stretch pass
 
 
 def load_schedule(path: Path | str = SCHEDULE_FILE) -> tuple[Evening, ...]:
@@ -143,7 +143,8 @@ def _read_sections(path: Path, bank: Bank) -> dict[str, SectionContent]:
                 continue
             generated = cell.metadata.get("pmtech") in (MARKER, SCHEDULE_MARKER)
             if cell.cell_type == "markdown" and not generated:
-                kind = "stretch_words" if first_line.startswith("#### Stretch") else "words"
+                later = first_line.startswith(("#### Stretch", "#### More to practise"))
+                kind = "stretch_words" if later else "words"
                 target[kind] += len(unlinked(cell.source).split())  # not the hover text
             elif cell.cell_type == "code":
                 ids = quiz_ids(cell.source)

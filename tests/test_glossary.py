@@ -18,6 +18,7 @@ from pmtech.glossary import (
     link_notebook,
     load_glossary,
     sync_glossary,
+    unlinked,
 )
 from pmtech.quiztext import MARKER
 
@@ -45,7 +46,7 @@ def _course_text() -> str:
             continue
         nb = nbformat.read(path, as_version=4)
         parts += [
-            c.source
+            unlinked(c.source)  # a link's hover text is the glossary's own words
             for c in nb.cells
             if c.cell_type == "markdown" and c.metadata.get("pmtech") != MARKER
         ]
