@@ -49,6 +49,36 @@ def lab(tmp_path):
         yield dict(server, store=home / "progress.db", root=root)
 
 
+def one_cell_notebook(lab, name: str, code: str) -> str:
+    """Write a notebook of one code cell into the served folder; returns its file name."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.metadata = nbformat.read(REPO / "notebooks" / "00-start-here.ipynb", as_version=4).metadata
+    nb.cells = [nbformat.v4.new_code_cell(code)]
+    nbformat.write(nb, lab["root"] / name)
+    return name
+
+
+def open_and_run_all(page, lab, notebook: str, ready) -> None:
+    """Open ``notebook`` in JupyterLab, run all its cells, and wait until ``ready`` shows."""
+    from playwright.sync_api import expect
+
+    page.goto(f"{lab['base']}/lab/tree/{notebook}?token={lab['token']}")
+    expect(page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']")).to_have_count(
+        1, timeout=90_000
+    )
+    for attempt in range(2):  # a kernel still starting can swallow the first Run All
+        page.get_by_role("menuitem", name="Run", exact=True).click()
+        page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+        try:
+            ready.wait_for(timeout=60_000)
+            return
+        except Exception:
+            if attempt:
+                raise
+
+
 def first_quiz_question(position: int = 0):
     """A question of the notebook's first quiz cell (the first by default), from the notebook."""
     import nbformat
@@ -73,25 +103,12 @@ def test_answer_a_quiz_question_in_jupyterlab(lab):
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         try:
-            page.goto(f"{lab['base']}/lab/tree/00-start-here.ipynb?token={lab['token']}")
-            page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
-            expect(
-                page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']")
-            ).to_have_count(1, timeout=90_000)
             first = (
                 page.locator(".pmtech-question")
                 .filter(has=page.get_by_role("radio", name=right, exact=True))
                 .last
             )
-            for attempt in range(2):  # a kernel still starting can swallow the first Run All
-                page.get_by_role("menuitem", name="Run", exact=True).click()
-                page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
-                try:
-                    first.wait_for(timeout=60_000)
-                    break
-                except Exception:
-                    if attempt:
-                        raise
+            open_and_run_all(page, lab, "00-start-here.ipynb", first)
             first.get_by_role("radio", name=right, exact=True).check()
             first.get_by_role("button", name="Check", exact=True).click()
             feedback = first.locator(".pmtech-feedback")
@@ -167,34 +184,20 @@ def first_diagnostic_question():
 
 def test_write_then_grade_yourself_then_see_the_model_answer_in_jupyterlab(lab):
     """In a real browser: the rubric comes before the model answer, and the grade is saved."""
-    import nbformat
     from playwright.sync_api import expect, sync_playwright
 
     bank = load_bank()
     question = next(q for q in bank.questions.values() if q.kind == "explain" and not q.red_flags)
-    nb = nbformat.v4.new_notebook()
-    nb.metadata = nbformat.read(REPO / "notebooks" / "00-start-here.ipynb", as_version=4).metadata
-    nb.cells = [nbformat.v4.new_code_cell(f'from pmtech.quiz import quiz\nquiz("{question.id}")')]
-    nbformat.write(nb, lab["root"] / "written.ipynb")
+    notebook = one_cell_notebook(
+        lab, "written.ipynb", f'from pmtech.quiz import quiz\nquiz("{question.id}")'
+    )
     answer = " ".join(["My answer names the trade-off, the numbers and what breaks."] * 4)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         try:
-            page.goto(f"{lab['base']}/lab/tree/written.ipynb?token={lab['token']}")
-            expect(
-                page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']")
-            ).to_have_count(1, timeout=90_000)
             widget = page.locator(".pmtech-question")
-            for attempt in range(2):  # a kernel still starting can swallow the first Run All
-                page.get_by_role("menuitem", name="Run", exact=True).click()
-                page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
-                try:
-                    widget.wait_for(timeout=60_000)
-                    break
-                except Exception:
-                    if attempt:
-                        raise
+            open_and_run_all(page, lab, notebook, widget)
             widget.get_by_role("textbox").fill(answer)
             widget.get_by_role("button", name="Grade my answer", exact=True).click()
             expect(widget).to_contain_text("Grade your own answer first", timeout=30_000)
@@ -271,3 +274,40 @@ def test_a_glossary_link_opens_the_entry_in_jupyterlab(lab):
             raise
         finally:
             browser.close()
+
+
+def test_a_practice_cell_serves_records_and_moves_on_in_jupyterlab(lab):
+    """In a real browser: a topic's practice cell shows questions, Show me records them, and
+    Next questions serves a fresh round."""
+    from playwright.sync_api import expect, sync_playwright
+
+    notebook = one_cell_notebook(
+        lab, "practice.ipynb", 'from pmtech.practice import practice\npractice("caching")'
+    )
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        try:
+            questions = page.locator(".pmtech-question")
+            open_and_run_all(page, lab, notebook, questions.first)
+            expect(page.get_by_text("Practice at your edge: Caching")).to_be_visible()
+            expect(questions).to_have_count(3)
+            first_round = questions.all_inner_texts()
+            for i in range(3):
+                questions.nth(i).get_by_role("button", name="Show me", exact=True).click()
+                expect(questions.nth(i).locator(".pmtech-feedback")).to_contain_text("Shown")
+            page.get_by_role("button", name="Next questions", exact=True).click()
+            expect(questions.first).not_to_contain_text("Shown, not counted", timeout=30_000)
+            expect(questions).to_have_count(3)
+            assert not set(questions.all_inner_texts()) & set(first_round)
+            page.get_by_text("Practice at your edge: Caching").scroll_into_view_if_needed()
+            page.screenshot(path=str(ARTIFACTS / "browser-practice.png"))
+        except Exception:
+            page.screenshot(path=str(ARTIFACTS / "browser-failure.png"), full_page=True)
+            raise
+        finally:
+            browser.close()
+    conn = sqlite3.connect(lab["store"])
+    rows = conn.execute("SELECT outcome, topic FROM attempts").fetchall()
+    conn.close()
+    assert rows == [("seen", "caching")] * 3
