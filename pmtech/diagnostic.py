@@ -4,43 +4,48 @@ No widgets: :mod:`pmtech.diagnostic_ui` puts it on screen. The run itself is pur
 :func:`saved_run` and :func:`saved_beliefs` read a progress store, to rebuild a run (or the
 current belief) from the answers saved there.
 
-The model. A learner has a general **level** in each area (0-5) and an **edge** in each
-topic (0-5): they hold every level of the topic up to its edge and none above it (0: not even
-level 1). Topics of one area are related, so a topic's edge is usually its area's level or
-one off it, rarely further: P(edge = a + d | area level a) is proportional to
-``KERNEL[|d|]``. On a question at level l a learner answers right with probability
-``1 - SLIP`` when l <= edge, and with the question's guess rate when l > edge (one in the
-number of options for choice, one in 2^n - 1 for multi, one in n! for order,
-``NUMBER_GUESS`` for number). Explain questions are self-rated, so the diagnostic does not use
-them.
+The model. A learner has an **edge** in each topic (0-5): they hold every level of the topic
+up to its edge and none above it (0: not even level 1). On a question at level l they answer
+right with probability ``1 - SLIP`` when l <= edge, and with the question's guess rate when
+l > edge (one in the number of options for choice, one in 2^n - 1 for multi, one in n! for
+order, ``NUMBER_GUESS`` for number). Explain questions are self-rated, so the diagnostic does
+not use them. Topics of one area are related: the learner has a general **level** in each
+area, and a share w of their topics (their *relatedness*, one of ``RELATEDNESS``) have an
+edge near it, P(edge = level + d) proportional to ``KERNEL[|d|]``; the others are anywhere
+(0-5, each as likely). The area levels and w are not asked for: they are learnt from the
+answers, like the edges.
 
-The belief. Given the answers so far, every topic's edge has a probability for each of 0-5
-(Bayes' rule on the model above, exactly: the answers of every topic of an area inform the
-area's level, and the area's level informs each of its topics).
+The belief. Given the answers so far, every topic's edge has a probability for each of 0-5,
+by Bayes' rule on that model, exactly: the answers of every topic inform the area's level
+and the learner's relatedness, and these inform every other topic. So the first answers in
+an area place its level, and that level is the starting belief of its other topics; a
+learner whose topics turn out unrelated gets a flat starting belief instead.
 
-The two modes.
+The two modes. Both ask one question per topic first (in run order, so the first answers of
+each area place its level before its later topics are asked), then give each further
+question to the unfinished topic whose edge is least sure. For a topic they ask the unasked
+question expected to help most.
 
-- ``quick`` (the default): at most ``QUICK_MAX_QUESTIONS`` questions. First one question per
-  topic, area by area in rubric order, so the first answers of an area place its level and
-  the level sets the starting belief of its next topics; each question is the one expected
-  to leave the topic's edge best placed within one level. Then the remaining questions go,
-  one at a time, to the topic whose edge is least sure within one level (at most
-  ``QUICK_MAX_PER_TOPIC`` per topic), until every topic is ``QUICK_CONFIDENCE`` sure.
-- ``full``: exact edges, with at most ``FULL_SHARE_OF_BANK`` of the run's questions. The same
-  first pass, then topic after topic (always the least sure one, and staying on it until it
-  is done) with the question expected to leave the least uncertainty (entropy), until its
-  edge is ``FULL_CONFIDENCE`` likely or it had ``FULL_MAX_PER_TOPIC`` questions.
+- ``quick`` (the notebook's default, ``diagnostic()``): at most ``QUICK_MAX_QUESTIONS``
+  questions (about 20 minutes at ``SECONDS_PER_QUESTION`` each) and ``QUICK_MAX_PER_TOPIC``
+  per topic; a topic is done when its edge is ``QUICK_CONFIDENCE`` likely to be within one
+  level of the estimate. The estimate is the middle of the most likely three levels.
+- ``full`` (the default of a :class:`Diagnostic` built in code, as before): exact edges,
+  with at most ``FULL_SHARE_OF_BANK`` of the questions the diagnostic can ask in the whole
+  bank (:func:`full_mode_limit`) and ``FULL_MAX_PER_TOPIC`` per topic; a topic is done when
+  its most likely edge is ``FULL_CONFIDENCE`` likely. Questions are chosen to leave the
+  least uncertainty (entropy); the estimate is the most likely edge.
 
-A run asks a question at most once. Its state is its answers (in order) and the questions
-skipped, so replaying the saved answers rebuilds it exactly; the mode only decides what to
-ask next and when to stop, so a run can go on in the other mode (a quick run continued in
-full mode keeps its answers).
+A run asks a question at most once. Its state is its answers and the questions skipped, so
+replaying the saved answers rebuilds it exactly (also a run saved before there were modes).
+The mode only decides what to ask next and when to stop, so a run can go on in the other
+mode: a quick run continued in full mode keeps its answers.
 
 After the run the learner practises. :func:`beliefs` gives the current belief per topic from
 the run's answers and every later answer (quizzes, practice cells, exercises), with the same
 model: the practice cells use it. It is the diagnostic's estimate, not the knowledge-edge
-rule of :mod:`pmtech.edge` (which asks for more evidence per level, and an open answer at
-levels 4 and 5).
+rule of :mod:`pmtech.edge` (which wants more evidence per level, and a correct open answer at
+levels 4 and 5), so the chart may show a lower edge until that evidence is in.
 """
 
 from __future__ import annotations
@@ -71,11 +76,8 @@ QUICK_CONFIDENCE = 0.9  # P(the edge is within one level of the estimate)
 QUICK_MAX_PER_TOPIC = 2
 
 FULL_SHARE_OF_BANK = 0.25
-FULL_CONFIDENCE = 0.8  # P(the edge is exactly the estimate)
-FULL_MAX_PER_TOPIC = 6
-FULL_SCORE = "entropy"
-STICKY = True
-ALLOC = "least"
+FULL_CONFIDENCE = 0.9  # P(the edge is exactly the estimate)
+FULL_MAX_PER_TOPIC = 8
 
 # Old names, kept for callers: the full mode's thresholds.
 CONFIDENCE = FULL_CONFIDENCE
@@ -119,8 +121,12 @@ def _normalise(weights: Sequence[float]) -> list[float]:
     return [w / total for w in weights]
 
 
-def _entropy(probs: Iterable[float]) -> float:
-    return -sum(p * math.log(p) for p in probs if p > 0)
+def _split_entropy(joint: Sequence[float]) -> float:
+    """P(outcome) times the entropy of P(edge | outcome), from P(edge and outcome)."""
+    total = sum(joint)
+    if total <= 0:
+        return 0.0
+    return -sum(x * math.log(x / total) for x in joint if x > 0)
 
 
 def _within_one(probs: Sequence[float]) -> list[float]:
@@ -215,12 +221,22 @@ def _posteriors(
     return levels, posteriors
 
 
+def full_mode_limit(bank: Bank) -> int:
+    """The most questions a full run asks: ``FULL_SHARE_OF_BANK`` of the questions the
+    diagnostic can ask in the whole bank (so a run over one area is bound by its topics'
+    ``FULL_MAX_PER_TOPIC`` instead)."""
+    usable = sum(1 for q in bank.questions.values() if q.kind != "explain")
+    return max(1, int(usable * FULL_SHARE_OF_BANK))
+
+
 @dataclass(frozen=True)
 class TopicEstimate:
     """The diagnostic's belief about one topic's edge.
 
-    ``edge`` is the most likely edge and ``confidence`` its probability; ``within_one`` is
-    the probability that the true edge is at most one level from it."""
+    ``edge`` is the run's estimate: in full mode the most likely edge, in quick mode the
+    middle of the most likely three levels. ``confidence`` is the probability that it is
+    exact, ``within_one`` that the true edge is at most one level from it, and
+    ``probabilities`` P(edge) for 0-5."""
 
     topic: str
     edge: int
@@ -245,8 +261,9 @@ def _estimate(
 class Diagnostic:
     """One diagnostic run over ``topics`` (in order); feed it answers with :meth:`record`.
 
-    ``mode`` is ``"quick"`` or ``"full"`` (see the module); ``confidence``,
-    ``max_per_topic`` and ``max_questions`` default to the mode's values."""
+    ``mode`` is ``"quick"`` or ``"full"`` (see the module; the notebook's ``diagnostic()``
+    starts quick, a run built here is full unless told); ``confidence``, ``max_per_topic``
+    and ``max_questions`` default to the mode's values."""
 
     bank: Bank
     topics: tuple[str, ...]
@@ -254,7 +271,7 @@ class Diagnostic:
     max_per_topic: int | None = None
     answers: dict[str, list[tuple[Question, bool]]] = field(default_factory=dict)
     skipped: set[str] = field(default_factory=set)
-    mode: str = "quick"
+    mode: str = "full"
     max_questions: int | None = None
 
     def __post_init__(self) -> None:
@@ -274,22 +291,20 @@ class Diagnostic:
         if self.max_per_topic < 1:
             raise ValueError(f"max_per_topic must be at least 1, got {self.max_per_topic}")
         by_topic: dict[str, list[Question]] = {t: [] for t in self.topics}
-        size = 0
         for q in self.bank.questions.values():
-            if q.topic in by_topic:
-                size += 1
-                if q.kind != "explain":
-                    by_topic[q.topic].append(q)
+            if q.topic in by_topic and q.kind != "explain":
+                by_topic[q.topic].append(q)
         self._usable_questions = by_topic
+        self._guess = {q.id: guess_rate(q) for qs in by_topic.values() for q in qs}
+        self._best_cache: dict[tuple, Question | None] = {}
         self.topics = tuple(t for t in self.topics if by_topic[t])
         if self.max_questions is None:
-            self.max_questions = QUICK_MAX_QUESTIONS if quick else int(size * FULL_SHARE_OF_BANK)
+            self.max_questions = QUICK_MAX_QUESTIONS if quick else full_mode_limit(self.bank)
         if self.max_questions < 1:
             raise ValueError(f"max_questions must be at least 1, got {self.max_questions}")
         self._area_of = {t: self.bank.area_of(t).id for t in self.topics}
         self._cache: tuple | None = None
         self._version = 0
-        self._last_topic: str | None = None
 
     @classmethod
     def for_areas(cls, bank: Bank, areas: Iterable[str] | None = None, **options) -> Diagnostic:
@@ -303,8 +318,12 @@ class Diagnostic:
 
     # ------------------------------------------------------------------ beliefs
 
+    def _key(self) -> tuple[int, int]:
+        """Changes whenever an answer is added."""
+        return self._version, sum(map(len, self.answers.values()))
+
     def _state(self) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
-        key = (self._version, sum(map(len, self.answers.values())))
+        key = self._key()
         if self._cache is None or self._cache[0] != key:
             likes = {t: _likelihood(self.answers.get(t, [])) for t in self.topics}
             self._cache = (key, *_posteriors(likes, self._area_of))
@@ -320,11 +339,10 @@ class Diagnostic:
 
     def _sure(self, topic: str) -> float:
         """How sure the run is of ``topic``'s edge, in the mode's sense."""
-        post = self.posterior(topic)
-        return max(_within_one(post)) if self.mode == "quick" else max(post)
+        return self._placed(self.posterior(topic))
 
     def _asked_ids(self, topic: str) -> set[str]:
-        return {q.id for q, _ in self.answers.get(topic, [])}
+        return {q.id for q, _ in self.answers.get(topic, ())}
 
     def _candidates(self, topic: str) -> list[Question]:
         asked = self._asked_ids(topic) | self.skipped
@@ -347,53 +365,41 @@ class Diagnostic:
     # ------------------------------------------------------------------ the run
 
     def current_topic(self) -> str | None:
-        """The topic the next question is about, or None when the run is complete."""
+        """The topic the next question is about, or None when the run is complete.
+
+        First one question for every topic, in run order; then the unfinished topic whose
+        edge is least sure, in the mode's sense (ties: run order)."""
         if self._out_of_questions():
             return None
-        # First pass: one question per topic, in run order.
         for topic in self.topics:
             if not self.answers.get(topic) and self._candidates(topic):
                 return topic
         open_topics = [t for t in self.topics if not self.topic_finished(t)]
         if not open_topics:
             return None
-        if self.mode == "full" and STICKY and self._last_topic in open_topics:
-            return self._last_topic  # stay on a topic until it is done
-        if ALLOC == "gain":
-            return max(open_topics, key=self._gain)
-        return min(open_topics, key=self._sure)  # ties: run order
+        return min(open_topics, key=self._sure)
 
-    def _gain(self, topic):
-        post = self.posterior(topic)
-        q = self._best(topic, post)
-        if q is None:
-            return -1
-        g = guess_rate(q)
-        right = [p * _p_correct(q.level, e, g) for e, p in zip(EDGES, post, strict=True)]
-        wrong = [p - r for p, r in zip(post, right, strict=True)]
-        if self.mode == "quick":
-            return max(_within_one(right)) + max(_within_one(wrong)) - max(_within_one(post))
-        return max(right) + max(wrong) - max(post)
+    def _outcomes(
+        self, post: Sequence[float], question: Question
+    ) -> tuple[list[float], list[float]]:
+        """P(edge and a right answer), P(edge and a wrong answer), for every edge."""
+        g, level, hold = self._guess[question.id], question.level, 1 - SLIP
+        right = [p * (hold if level <= e else g) for e, p in zip(EDGES, post, strict=True)]
+        return right, [p - r for p, r in zip(post, right, strict=True)]
 
-    def _score(self, post: Sequence[float], level: int, guess: float) -> tuple[float, ...]:
-        """How good asking a (level, guess) question is now: smaller is better."""
-        right = [p * _p_correct(level, e, guess) for e, p in zip(EDGES, post, strict=True)]
-        p_right = sum(right)
-        wrong = [p - r for p, r in zip(post, right, strict=True)]
-        entropy = 0.0
-        placed = 0.0
-        exact = 0.0
-        for outcome, p in ((right, p_right), (wrong, 1 - p_right)):
-            if p <= 0:
-                continue
-            after = [x / p for x in outcome]
-            entropy += p * _entropy(after)
-            placed += p * max(_within_one(after))
-            exact += p * max(after)
+    def _placed(self, probs: Sequence[float]) -> float:
+        """The chance the mode's estimate is right (``probs`` may be unnormalised): exact in
+        full mode, within one level in quick mode."""
+        return max(_within_one(probs)) if self.mode == "quick" else max(probs)
+
+    def _score(self, post: Sequence[float], question: Question) -> tuple[float, ...]:
+        """How good asking ``question`` is now: smaller is better. Quick mode: the chance of
+        the topic's estimate being within one level after the answer, then the uncertainty
+        left; full mode: the uncertainty (entropy) left."""
+        right, wrong = self._outcomes(post, question)
+        entropy = _split_entropy(right) + _split_entropy(wrong)
         if self.mode == "quick":
-            return (-round(placed, 9), entropy)
-        if FULL_SCORE == "exact":
-            return (-round(exact, 9), entropy)
+            return (-round(self._placed(right) + self._placed(wrong), 9), entropy)
         return (entropy,)
 
     def next_question(self) -> Question | None:
@@ -403,18 +409,25 @@ class Diagnostic:
             return None
         return self._best(topic, self.posterior(topic))
 
-    def _best(self, topic, post):
+    def _best(self, topic: str, post: Sequence[float]) -> Question | None:
+        """The topic's most informative unasked question (ties: bank order)."""
+        key = (*self._key(), len(self.skipped), topic)
+        if key in self._best_cache:
+            return self._best_cache[key]
         best: tuple[tuple[float, ...], Question] | None = None
         seen: set[tuple[int, float]] = set()
         for q in self._candidates(topic):
-            key = (q.level, guess_rate(q))
-            if key in seen:
-                continue  # the same information as an earlier question: ties go to bank order
-            seen.add(key)
-            score = self._score(post, *key)
+            kind = (q.level, self._guess[q.id])
+            if kind in seen:
+                continue  # tells the same as an earlier question
+            seen.add(kind)
+            score = self._score(post, q)
             if best is None or score < best[0]:
                 best = (score, q)
-        return best[1] if best else None
+        if len(self._best_cache) > 4 * len(self.topics):
+            self._best_cache.clear()
+        self._best_cache[key] = best[1] if best else None
+        return self._best_cache[key]
 
     def record(self, question_id: str, correct: bool) -> None:
         """Add one answer. A question already answered in this run is refused."""
@@ -426,7 +439,6 @@ class Diagnostic:
         if question_id in self._asked_ids(question.topic):
             raise ValueError(f"{question_id} was already answered in this run")
         self.answers.setdefault(question.topic, []).append((question, bool(correct)))
-        self._last_topic = question.topic
         self._version += 1
 
     def skip(self, question_id: str) -> None:
@@ -580,10 +592,13 @@ def beliefs(
     *Show me* do not count, only the latest answer to a question does, and per topic and level
     only the ``BELIEF_WINDOW`` most recent ones (so practice moves the belief). Explain
     answers are self-rated and not counted; a right answer given with hints counts as weak
-    evidence. The model is the diagnostic's, so right after a run this is the run's result.
+    evidence. The model is the diagnostic's: right after a run, with no other answers (and
+    no more than ``BELIEF_WINDOW`` of them at a level of a topic), the probabilities are the
+    run's.
     """
     wanted = set(areas) if areas is not None else {a.id for a in bank.areas}
     topics = [t.id for t in bank.topics_with_questions() if t.area in wanted]
+    wanted_topics = set(topics)
     latest: dict[str, object] = {}
     shown: set[str] = set()
     for a in sorted(attempts, key=lambda a: a.created_at):
@@ -593,26 +608,24 @@ def beliefs(
             shown.add(a.question_id)
         if a.question_id in shown or a.retry or a.outcome not in ("correct", "incorrect"):
             continue
+        latest.pop(a.question_id, None)  # keep the dict in time order of the latest answers
         latest[a.question_id] = a
     per_level: dict[tuple[str, int], list] = {}
-    for a in latest.values():
-        per_level.setdefault((a.topic, a.level), []).append(a)
-    evidence: dict[str, list[tuple[int, float, bool]]] = {t: [] for t in topics}
-    counted = {t: [0, 0] for t in topics}
-    for (topic, _level), items in per_level.items():
-        if topic not in evidence:
-            continue
-        for a in sorted(items, key=lambda a: a.created_at)[-BELIEF_WINDOW:]:
-            found = _evidence(a, bank)
-            if found is None:
-                continue
+    for a in latest.values():  # oldest first
+        found = _evidence(a, bank)
+        if found is not None and a.topic in wanted_topics:
             level, guess = found
             correct = a.outcome == "correct"
             if correct and a.hints_used:
                 guess = max(guess, HINTED_GUESS)
+            per_level.setdefault((a.topic, level), []).append((level, guess, correct, a.source))
+    evidence: dict[str, list[tuple[int, float, bool]]] = {t: [] for t in topics}
+    counted = {t: [0, 0] for t in topics}
+    for (topic, _level), items in per_level.items():
+        for level, guess, correct, source in items[-BELIEF_WINDOW:]:
             evidence[topic].append((level, guess, correct))
             counted[topic][0] += 1
-            counted[topic][1] += a.source == SOURCE
+            counted[topic][1] += source == SOURCE
     likes = {t: _evidence_likelihood(evidence[t]) for t in topics}
     _, posts = _posteriors(likes, {t: bank.area_of(t).id for t in topics})
     out = {}

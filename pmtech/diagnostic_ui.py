@@ -1,8 +1,11 @@
 """The adaptive diagnostic on screen: one question at a time, the result so far always shown.
 
 Every answer is saved to the progress store the moment it is checked (source ``diagnostic``),
-and the store also keeps when the current run started. So stopping halfway, or closing the
-notebook, loses nothing: the next ``diagnostic()`` picks the run up where it stopped.
+and the store also keeps when the current run started and its mode. So stopping halfway, or
+closing the notebook, loses nothing: the next ``diagnostic()`` picks the run up where it
+stopped. ``diagnostic()`` is the quick mode (every topic within about one level, at most
+``QUICK_MAX_QUESTIONS`` questions); ``diagnostic(mode="full")`` goes on to exact edges, keeping
+the answers already given.
 """
 
 from __future__ import annotations
@@ -14,44 +17,94 @@ import ipywidgets as w
 
 from pmtech.answers import Outcome
 from pmtech.bank import Bank, load_bank
-from pmtech.diagnostic import SOURCE, Diagnostic, TopicEstimate, run_key, saved_run
+from pmtech.diagnostic import (
+    MODES,
+    SECONDS_PER_QUESTION,
+    SOURCE,
+    Diagnostic,
+    TopicEstimate,
+    mode_key,
+    run_key,
+    saved_run,
+)
 from pmtech.progress import ProgressStore, default_learner, utc_now
 from pmtech.quiz import QuestionWidget, default_store, styled_heading
 
 _PAD = " style='padding:2px 12px 2px 0'"
 
 
-def describe_edge(estimate: TopicEstimate) -> str:
-    """The estimate in words: which level is held and where knowledge runs out."""
-    if estimate.edge == 0:
+def describe_edge(estimate: TopicEstimate, mode: str = "full") -> str:
+    """The estimate in words: which level is held and where knowledge runs out (quick
+    mode: about which level, give or take one)."""
+    edge = estimate.edge
+    if mode == "quick":
+        if edge == 0:
+            return "about level 0: not yet level 1, or just level 1"
+        if edge == 5:
+            return "about level 5 (4 or 5)"
+        return f"about level {edge} ({edge - 1} to {edge + 1})"
+    if edge == 0:
         return "not yet level 1"
-    if estimate.edge == 5:
+    if edge == 5:
         return "holds level 5, the engineer's bar"
-    return f"holds level {estimate.edge}; runs out at level {estimate.edge + 1}"
+    return f"holds level {edge}; runs out at level {edge + 1}"
+
+
+def _minutes(questions: int) -> int:
+    return max(1, round(questions * SECONDS_PER_QUESTION / 60))
+
+
+def most_questions(diag: Diagnostic) -> int:
+    """The most questions the run can ask: its limit, or its topics' limits if fewer."""
+    return min(diag.max_questions, diag.max_per_topic * len(diag.topics))
+
+
+def mode_html(diag: Diagnostic) -> str:
+    """What the run's mode does and how long it takes, in a sentence or two."""
+    most = most_questions(diag)
+    if diag.mode == "quick":
+        return (
+            f"<p><b>Quick diagnostic</b>: at most {most} questions (about "
+            f"{_minutes(most)} minutes), enough to place every topic within "
+            "about one level. The practice cells then sharpen it as you go; "
+            '<code>diagnostic(mode="full")</code> goes on to exact edges now, keeping '
+            "these answers.</p>"
+        )
+    return (
+        f"<p><b>Full diagnostic</b>: exact edges, with at most {most} questions "
+        f"(about {_minutes(most)} minutes; usually a little fewer). "
+        "Answers you already gave in a quick run count.</p>"
+    )
 
 
 def result_table_html(diag: Diagnostic) -> str:
     """An HTML table of the run's estimates (finished and in-progress topics)."""
     rows = []
-    for est in diag.estimates():
+    quick = diag.mode == "quick"
+    # A finished quick run places every topic, the unasked ones from their area alone.
+    for est in diag.estimates(every_topic=quick and diag.finished):
         topic = diag.bank.topic(est.topic)
         area = diag.bank.area(topic.area)
         below = " <b>(below the bar)</b>" if est.finished and est.edge < area.bar else ""
         status = "done" if est.finished else "in progress"
+        sure = est.within_one if quick else est.confidence
         rows.append(
             f"<tr><td{_PAD}>{html.escape(area.title)}</td><td{_PAD}>{html.escape(topic.title)}</td>"
-            f"<td{_PAD}>{html.escape(describe_edge(est))}{below}</td>"
-            f"<td{_PAD}>{est.confidence:.0%}</td><td{_PAD}>{est.asked}</td>"
+            f"<td{_PAD}>{html.escape(describe_edge(est, diag.mode))}{below}</td>"
+            f"<td{_PAD}>{sure:.0%}</td><td{_PAD}>{est.asked}</td>"
             f"<td{_PAD}>{status}</td></tr>"
         )
     if not rows:
         return "<p><i>No diagnostic answers yet.</i></p>"
+    confidence = "Confidence (within one level)" if quick else "Confidence"
     head = "".join(
         f"<th style='text-align:left;padding:2px 12px 2px 0'>{h}</th>"
-        for h in ("Area", "Topic", "Estimate", "Confidence", "Questions", "Status")
+        for h in ("Area", "Topic", "Estimate", confidence, "Questions", "Status")
     )
     done = sum(1 for t in diag.topics if diag.topic_finished(t))
     answered = f"{diag.asked} question{'' if diag.asked == 1 else 's'} answered"
+    if not diag.finished:
+        answered += f" (at most {most_questions(diag)})"
     return (
         f"<p><b>Result so far:</b> {done} of {len(diag.topics)} topics done, {answered}.</p>"
         f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
@@ -68,14 +121,18 @@ class DiagnosticView:
         learner: str | None = None,
         bank: Bank | None = None,
         restart: bool = False,
+        mode: str = "quick",
     ):
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
         self.bank = bank or load_bank()
         self.store = store or default_store()
         self.learner = learner or default_learner()
         areas = list(areas) if areas is not None else None
         if restart:
             self.store.save_setting(run_key(self.learner), utc_now().isoformat())
-        self.diag = saved_run(self.store, self.learner, self.bank, areas)
+        self.store.save_setting(mode_key(self.learner), mode)
+        self.diag = saved_run(self.store, self.learner, self.bank, areas, mode=mode)
         resumed = ""
         if self.diag.asked:
             resumed = (
@@ -100,6 +157,7 @@ class DiagnosticView:
         self.widget = w.VBox(
             [
                 styled_heading("Diagnostic"),
+                w.HTML(mode_html(self.diag)),
                 self.notice,
                 self.status,
                 self.slot,
@@ -118,9 +176,16 @@ class DiagnosticView:
         if question is None:
             self.current = None
             self.slot.children = ()
+            more = (
+                "Each topic is placed within about one level; the practice cells sharpen "
+                'it as you answer, and <code>diagnostic(mode="full")</code> goes on to '
+                "exact edges now. "
+                if self.diag.mode == "quick"
+                else ""
+            )
             self.status.value = (
                 "<p><b>Diagnostic complete.</b> Your result is below; the chart in "
-                "<code>04-my-knowledge-edge</code> builds your study plan from it. "
+                f"<code>04-my-knowledge-edge</code> builds your study plan from it. {more}"
                 "<code>diagnostic(restart=True)</code> starts a fresh run.</p>"
             )
             for b in (self.next_button, self.skip_button, self.stop_button):
@@ -181,11 +246,20 @@ class DiagnosticView:
         self.result.value = result_table_html(self.diag)
 
 
-def diagnostic(areas: Iterable[str] | str | None = None, restart: bool = False, **kwargs):
-    """Show the adaptive diagnostic for ``areas`` (an id, a list, or all areas)."""
+def diagnostic(
+    areas: Iterable[str] | str | None = None,
+    restart: bool = False,
+    mode: str = "quick",
+    **kwargs,
+):
+    """Show the adaptive diagnostic for ``areas`` (an id, a list, or all areas).
+
+    ``mode="quick"`` (the default) places every topic within about one level with at most
+    ``QUICK_MAX_QUESTIONS`` questions; ``mode="full"`` finds exact edges with more. Both go
+    on with the current run (its answers count); ``restart=True`` starts a fresh one."""
     if isinstance(areas, str):
         areas = [areas]
-    return DiagnosticView(areas=areas, restart=restart, **kwargs)
+    return DiagnosticView(areas=areas, restart=restart, mode=mode, **kwargs)
 
 
 def show_saved_result(

@@ -6,8 +6,8 @@ choice on screen as a quiz with a *Next questions* button, recording answers lik
 so the chart moves. The order, for one topic:
 
 1. questions never answered (nor shown) at the level where knowledge runs out (the first
-   level not held; where the quizzes have no evidence yet, the diagnostic's estimate stands
-   in), lowest such level first;
+   level not held; where the quizzes have no evidence yet, the diagnostic's belief, refined by
+   every answer since, stands in), lowest such level first;
 2. questions of the topic due for spaced review (:func:`pmtech.studyplan.review_schedule`);
 3. questions never answered at the other levels, nearest to that level first.
 
@@ -106,17 +106,17 @@ class Practice:
         return self.store.attempts(self.learner or default_learner())
 
     def _diagnostic_edge(self) -> int | None:
-        from pmtech.diagnostic import saved_run
+        """The diagnostic's current belief about this topic (its run and every answer since),
+        or None when nothing has been answered in the topic yet."""
+        from pmtech.diagnostic import saved_beliefs
         from pmtech.progress import default_learner
 
         try:
-            run = saved_run(self.store, self.learner or default_learner(), self.bank)
+            belief = saved_beliefs(self.store, self.learner or default_learner(), self.bank)
         except Exception:  # noqa: BLE001 - a diagnostic that cannot be read only loses a hint
             return None
-        for estimate in run.estimates():
-            if estimate.topic == self.topic.id and estimate.finished:
-                return estimate.edge
-        return None
+        topic = belief.get(self.topic.id)
+        return topic.edge if topic is not None and topic.answers else None
 
     def refresh(self) -> list[str]:
         """Choose and show the next round; returns the ids shown."""

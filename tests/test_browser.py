@@ -131,7 +131,11 @@ def test_answer_a_quiz_question_in_jupyterlab(lab):
             # question (a number question, computed the same way below) and move on.
             diag_widget = page.locator(".pmtech-question").first
             diag_q = first_diagnostic_question()
-            diag_widget.get_by_role("textbox").fill(str(diag_q.answer))
+            if diag_q.kind == "number":
+                diag_widget.get_by_role("textbox").fill(str(diag_q.answer))
+            else:
+                right_option = diag_q.options[diag_q.answer]
+                diag_widget.get_by_role("radio", name=right_option, exact=True).check()
             diag_widget.get_by_role("button", name="Check", exact=True).click()
             expect(diag_widget.locator(".pmtech-feedback")).to_contain_text(
                 "Correct.", timeout=30_000
@@ -174,11 +178,11 @@ def test_answer_a_quiz_question_in_jupyterlab(lab):
 
 
 def first_diagnostic_question():
-    """The question a fresh diagnostic asks first (deterministic for a given bank)."""
+    """The question the notebook's diagnostic (quick mode) asks first: deterministic."""
     from pmtech.diagnostic import Diagnostic
 
-    question = Diagnostic.for_areas(load_bank()).next_question()
-    assert question.kind == "number", "the browser test types the diagnostic's first answer"
+    question = Diagnostic.for_areas(load_bank(), mode="quick").next_question()
+    assert question.kind in ("choice", "number"), "the test answers a choice or a number"
     return question
 
 
