@@ -301,3 +301,17 @@ def test_every_topic_can_reach_levels_four_and_five_with_open_answers():
         if sum(q.id in bank.open_question_ids() for q in bank.for_topic(t.id, level)) < 2
     ]
     assert not short, f"topics and levels with fewer than two open questions: {short}"
+
+
+def test_every_topic_has_enough_questions_per_level_to_measure_it():
+    """At least 4 questions per level in every depth topic and 3 in every other topic, so a
+    slip leaves fresh questions to answer at that level."""
+    bank = load_bank()
+    short = [
+        (t.id, level, len(bank.for_topic(t.id, level)))
+        for area in bank.areas
+        for t in area.topics
+        for level in range(1, 6)
+        if len(bank.for_topic(t.id, level)) < (4 if area.id == "depth" else 3)
+    ]
+    assert not short, f"(topic, level, questions) below the minimum: {short}"
