@@ -280,7 +280,7 @@ def show_progress(
     """Notebook helper: print the text table, show the chart, optionally save it as PNG."""
     from IPython.display import Image, display
 
-    from pmtech.quiz import default_store
+    from pmtech.progress import default_store
 
     store = store or default_store()
     learner = learner or default_learner()

@@ -27,8 +27,8 @@ from pmtech.diagnostic import (
     run_key,
     saved_run,
 )
-from pmtech.progress import ProgressStore, default_learner, utc_now
-from pmtech.quiz import QuestionWidget, default_store, styled_heading
+from pmtech.progress import ProgressStore, default_learner, default_store, utc_now
+from pmtech.quiz import QuestionWidget, styled_heading
 
 _PAD = " style='padding:2px 12px 2px 0'"
 

@@ -80,7 +80,8 @@ class Practice:
     def __init__(self, topic: str, store=None, learner: str | None = None, bank=None, n=PER_ROUND):
         import ipywidgets as w
 
-        from pmtech.quiz import default_store, styled_heading
+        from pmtech.progress import default_store
+        from pmtech.quiz import styled_heading
 
         self.bank = bank or load_bank()
         self.topic = self.bank.topic(topic)

@@ -449,3 +449,18 @@ class ProgressStore:
         attempts = read_export(path)
         added = self._insert(attempts, ignore_existing=True)
         return ImportResult(added=added, skipped=len(attempts) - added)
+
+
+_OPEN_STORES: dict[str, ProgressStore] = {}
+
+
+def default_store() -> ProgressStore:
+    """The learner's progress store at the default location, opened once per process.
+
+    The one place notebooks, quizzes, practice cells, the diagnostic and the primer's checks
+    open the learner's store (``PMTECH_HOME`` chooses the folder).
+    """
+    key = str(default_home())
+    if key not in _OPEN_STORES:
+        _OPEN_STORES[key] = ProgressStore()
+    return _OPEN_STORES[key]

@@ -24,9 +24,7 @@ from pmtech.answers import (
     too_short,
 )
 from pmtech.bank import LEVEL_NAMES, Bank, Question, load_bank, questions_by_ids
-from pmtech.progress import Attempt, ProgressStore, default_learner
-
-_STORE: dict[str, ProgressStore] = {}
+from pmtech.progress import Attempt, ProgressStore, default_learner, default_store
 
 # ipywidgets lays option labels out on one fixed-height line; question options are sentences,
 # so let them wrap and grow instead of overlapping. Scoped to the quiz's own class.
@@ -57,18 +55,8 @@ _BLANK_NUDGE = {
     "multi": "Tick every option that applies, then press Check.",
     "number": "Type a number, then press Check.",
     "order": "Move the items into order with ↑ and ↓, then press Check.",
-    "explain": "Write your answer in the box first; then compare it with the model answer.",
+    "explain": "Write your answer in the box first; then grade it against the rubric.",
 }
-
-
-def default_store() -> ProgressStore:
-    """The progress store at the default location, opened once per process."""
-    from pmtech.progress import default_home
-
-    key = str(default_home())
-    if key not in _STORE:
-        _STORE[key] = ProgressStore()
-    return _STORE[key]
 
 
 def markdown_to_html(text: str) -> str:

@@ -50,7 +50,7 @@ from pathlib import Path
 
 from pmtech.labs.shop import build_shop
 from pmtech.paths import default_home
-from pmtech.progress import Attempt, ProgressStore, StoreError, default_learner
+from pmtech.progress import Attempt, ProgressStore, StoreError, default_learner, default_store
 
 NOT_ATTEMPTED = "not_attempted"
 INCORRECT = "incorrect"
@@ -567,22 +567,14 @@ def _compare_rows(ex: SqlExercise, expected: list[tuple], got: list[tuple]) -> s
 
 # -- recording ---------------------------------------------------------------------------
 
-_STORES: dict[str, ProgressStore] = {}
 _ANSWERED: set[tuple[str, str]] = set()  # (store path, exercise id) answered this session
 _WARNED: list[str] = []
-
-
-def _default_store() -> ProgressStore:
-    key = str(default_home())
-    if key not in _STORES:
-        _STORES[key] = ProgressStore()
-    return _STORES[key]
 
 
 def _record(result: CheckResult, answer: object, store: ProgressStore | None) -> None:
     """Save the check as exercise evidence; a broken store warns once, never raises."""
     try:
-        store = store or _default_store()
+        store = store or default_store()
         key = (str(store.path), result.exercise_id)
         answered = result.outcome != NOT_ATTEMPTED
         topic, level = topic_and_level(result.exercise_id)
