@@ -335,25 +335,7 @@ class QuestionWidget:
         Seen is never wrong; every later answer to this question is practice, not evidence
         (the edge rule in :mod:`pmtech.edge` leaves it out).
         """
-        q = self.question
-        self.store.record(
-            Attempt(
-                learner=self.learner,
-                question_id=q.id,
-                topic=q.topic,
-                level=q.level,
-                outcome=Outcome.SEEN.value,
-                answer=None,
-                hints_used=self.hints_shown,
-                source=self.source,
-            )
-        )
-        self.seen = True
-        self.last_outcome = Outcome.SEEN
-        self._show_feedback(Outcome.SEEN)
-        if self.on_record is not None:
-            self.on_record(Outcome.SEEN)
-        return Outcome.SEEN
+        return self._record(Outcome.SEEN)
 
     def rate(self) -> Outcome:
         """Explain questions: record the self-rating against the rubric."""
@@ -361,7 +343,7 @@ class QuestionWidget:
 
     def _record(self, outcome: Outcome) -> Outcome:
         q = self.question
-        answered = outcome is not Outcome.NOT_ATTEMPTED
+        answered = outcome in (Outcome.CORRECT, Outcome.INCORRECT)
         self.store.record(
             Attempt(
                 learner=self.learner,
@@ -369,7 +351,7 @@ class QuestionWidget:
                 topic=q.topic,
                 level=q.level,
                 outcome=outcome.value,
-                answer=self.response(),
+                answer=None if outcome is Outcome.SEEN else self.response(),
                 hints_used=self.hints_shown,
                 source=self.source,
                 retry=answered and (self.checks > 0 or self.seen),
@@ -377,6 +359,7 @@ class QuestionWidget:
         )
         if answered:
             self.checks += 1
+        self.seen = self.seen or outcome is Outcome.SEEN
         self.last_outcome = outcome
         self._show_feedback(outcome)
         if self.on_record is not None:
