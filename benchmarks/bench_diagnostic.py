@@ -30,7 +30,6 @@ every auto-checked question of the bank, each topic on its own (what the bank ca
 from __future__ import annotations
 
 import argparse
-import math
 import random
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -38,11 +37,11 @@ from concurrent.futures import ProcessPoolExecutor
 from pmtech.bank import load_bank
 from pmtech.diagnostic import (
     EDGES,
-    NUMBER_GUESS,
     SECONDS_PER_QUESTION,
     Diagnostic,
     _likelihood,
     _normalise,
+    guess_rate,
 )
 
 POPULATIONS = ("related", "a few far", "unrelated")
@@ -68,14 +67,7 @@ def true_edges(bank, rng: random.Random, population: str) -> dict[str, int]:
 
 def learner_guess(question, guessing: str) -> float:
     """The simulated learner's chance of a lucky right answer above their edge."""
-    n = len(question.options) - (guessing == "rules out one")
-    if question.kind == "choice":
-        return 1 / n
-    if question.kind == "multi":
-        return 1 / (2**n - 1)
-    if question.kind == "order":
-        return 1 / math.factorial(n)
-    return NUMBER_GUESS
+    return guess_rate(question, ruled_out=int(guessing == "rules out one"))
 
 
 def answers_right(question, edge: int, rng: random.Random, slip: float, guessing: str) -> bool:

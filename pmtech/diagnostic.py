@@ -90,9 +90,10 @@ HINTED_GUESS = 0.5
 SECONDS_PER_QUESTION = 30  # for the wording of how long a mode takes
 
 
-def guess_rate(question: Question) -> float:
-    """The chance of answering ``question`` right by guessing, under the model above."""
-    n = len(question.options)
+def guess_rate(question: Question, ruled_out: int = 0) -> float:
+    """The chance of answering ``question`` right by guessing, under the model above, for a
+    learner who first rules out ``ruled_out`` options (the benchmark's simulated learners)."""
+    n = len(question.options) - ruled_out
     if question.kind == "choice":
         return 1 / n
     if question.kind == "multi":
