@@ -98,7 +98,6 @@ class Practice:
         self.next_button.on_click(lambda _: self.refresh())
         heading = styled_heading(f"Practice at your edge: {self.topic.title}")
         self.widget = w.VBox([heading, self.status, self.slot, self.next_button])
-        self.served: list[str] = []
         self.refresh()
 
     def _attempts(self):
@@ -158,7 +157,6 @@ class Practice:
             for n, qid in enumerate(ids, 1)
         ]
         self.slot.children = [item.widget for item in self.items]
-        self.served += [qid for qid in ids if qid not in self.served]
         return ids
 
     def _repr_mimebundle_(self, **kwargs):

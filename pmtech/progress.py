@@ -181,11 +181,18 @@ def _migrate(conn: sqlite3.Connection) -> None:
     Version 1 allowed three outcomes; SQLite cannot change a CHECK constraint in place, so
     the table is rebuilt under the new schema in one transaction (all or nothing).
     """
-    version = int(conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0])
-    if version >= SCHEMA_VERSION:
+
+    def version() -> int:
+        row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        return int(row[0])
+
+    if version() >= SCHEMA_VERSION:
         return
     conn.execute("BEGIN IMMEDIATE")
     try:
+        if version() >= SCHEMA_VERSION:  # another process upgraded it while we waited
+            conn.execute("COMMIT")
+            return
         conn.execute("ALTER TABLE attempts RENAME TO attempts_v1")
         conn.execute("DROP INDEX IF EXISTS attempts_by_learner")
         for statement in _SCHEMA.split(";"):
