@@ -108,39 +108,45 @@ def load_schedule(path: Path | str = SCHEDULE_FILE) -> tuple[Evening, ...]:
     return tuple(evenings)
 
 
-_SECTIONS_SEEN: dict[tuple, dict[str, SectionContent]] = {}
+@dataclass(frozen=True)
+class NotebookContent:
+    """A notebook's sections (and parts) by title, and the whole notebook counted once."""
+
+    sections: dict[str, SectionContent]
+    whole: SectionContent
 
 
-def sections(notebook: Path, bank: Bank) -> dict[str, SectionContent]:
-    """The ``## `` sections of a notebook by heading text ("" holds what comes before)."""
+_CONTENT_SEEN: dict[tuple, NotebookContent] = {}
+
+
+def notebook_content(notebook: Path, bank: Bank) -> NotebookContent:
+    """What a notebook holds, read once per version of the file."""
     notebook = Path(notebook)
     key = (notebook, notebook.stat().st_mtime_ns, id(bank))
-    if key not in _SECTIONS_SEEN:
-        _SECTIONS_SEEN[key] = _read_sections(notebook, bank)
-    return _SECTIONS_SEEN[key]
+    if key not in _CONTENT_SEEN:
+        _CONTENT_SEEN[key] = _read_content(notebook, bank)
+    return _CONTENT_SEEN[key]
 
 
-def _read_sections(path: Path, bank: Bank) -> dict[str, SectionContent]:
-    """Sections by title; a part (a ``# `` heading after the notebook's title) is a section
-    too, holding everything up to the next part."""
+def _read_content(path: Path, bank: Bank) -> NotebookContent:
+    """Sections by title (``""`` holds what comes before the first); a part (a ``# ``
+    heading after the notebook's title) is a section too, holding everything up to the next
+    part; ``whole`` counts every cell once."""
     nb = nbformat.read(path, as_version=4)
     found: dict[str, dict] = {}
 
-    def new(title: str) -> dict:
-        return found.setdefault(
-            title, {"words": 0, "stretch_words": 0, "code": 0, "first": [], "stretch": []}
-        )
+    def tally() -> dict:
+        return {"words": 0, "stretch_words": 0, "code": 0, "first": [], "stretch": []}
 
-    current, part = new(""), None
+    whole = tally()
+    current, part = found.setdefault("", tally()), None
     for n, cell in enumerate(nb.cells):
         first_line = cell.source.lstrip().splitlines()[0] if cell.source.strip() else ""
         if cell.cell_type == "markdown" and n and re.match(r"#\s", first_line):
-            current = part = new(first_line[1:].strip())
+            current = part = found.setdefault(first_line[1:].strip(), tally())
         elif is_section_heading(cell):
-            current = new(re.sub(r"^##\s+", "", first_line).strip())
-        for target in {id(current): current, id(part): part}.values():
-            if target is None:
-                continue
+            current = found.setdefault(re.sub(r"^##\s+", "", first_line).strip(), tally())
+        for target in {id(t): t for t in (whole, current, part) if t is not None}.values():
             generated = cell.metadata.get("pmtech") in (MARKER, SCHEDULE_MARKER)
             if cell.cell_type == "markdown" and not generated:
                 later = first_line.startswith(("#### Stretch", "#### More to practise"))
@@ -152,12 +158,13 @@ def _read_sections(path: Path, bank: Bank) -> dict[str, SectionContent]:
                     target["code"] += 1
                 for qid in ids or ():
                     target["first" if bank[qid].level <= 3 else "stretch"].append(qid)
-    return {
-        title: SectionContent(
+
+    def content(v: dict) -> SectionContent:
+        return SectionContent(
             v["words"], v["code"], tuple(v["first"]), tuple(v["stretch"]), v["stretch_words"]
         )
-        for title, v in found.items()
-    }
+
+    return NotebookContent({title: content(v) for title, v in found.items()}, content(whole))
 
 
 def _step_content(step: Step, root: Path, bank: Bank) -> SectionContent | None:
@@ -168,29 +175,12 @@ def _step_content(step: Step, root: Path, bank: Bank) -> SectionContent | None:
     path = root / "notebooks" / f"{step.notebook}.ipynb"
     if not path.exists():
         raise ScheduleError(f"the schedule names notebook {step.notebook!r}, not in notebooks/")
-    found = sections(path, bank)
+    found = notebook_content(path, bank)
     if not step.section:
-        sections_only = [s for title, s in found.items() if title in _section_titles(path)]
-        return SectionContent(
-            sum(s.words for s in sections_only),
-            sum(s.code_cells for s in sections_only),
-            tuple(q for s in sections_only for q in s.first),
-            tuple(q for s in sections_only for q in s.stretch),
-            sum(s.stretch_words for s in sections_only),
-        )
-    if step.section not in found:
+        return found.whole
+    if step.section not in found.sections:
         raise ScheduleError(f"{step.notebook} has no section '## {step.section}'")
-    return found[step.section]
-
-
-def _section_titles(path: Path) -> set[str]:
-    """Titles of the ``##`` sections only (parts hold the same cells again), and ""."""
-    nb = nbformat.read(path, as_version=4)
-    return {""} | {
-        re.sub(r"^##\s+", "", c.source.lstrip().splitlines()[0]).strip()
-        for c in nb.cells
-        if is_section_heading(c)
-    }
+    return found.sections[step.section]
 
 
 def step_questions(step: Step, root: Path, bank: Bank) -> tuple[str, ...]:
