@@ -19,6 +19,8 @@ c.CourseDirectory.db_url = "sqlite:///" + os.path.join(ROOT, "gradebook.db")
 c.ExecutePreprocessor.timeout = 60
 c.ExecutePreprocessor.interrupt_on_timeout = True
 
+# Metadata is checked as nbgrader checks it, with its schema compiled once per process
+# (pmtech/grading/metadata.py).
 # Honest accidents (a duplicated solution cell, a cell pasted from elsewhere, older metadata)
 # set a cell aside with a note instead of failing the submission (pmtech/grading/repair.py).
 c.Autograde.sanitize_preprocessors = [
@@ -26,7 +28,7 @@ c.Autograde.sanitize_preprocessors = [
     "pmtech.grading.repair.NeutraliseStrayCells",
     "nbgrader.preprocessors.OverwriteKernelspec",
     "nbgrader.preprocessors.OverwriteCells",
-    "nbgrader.preprocessors.CheckCellMetadata",
+    "pmtech.grading.metadata.CheckCellMetadataFast",
 ]
 # A time budget for the whole notebook as well as per cell: a learner's endless loop costs
 # one budget, not one timeout per later cell (pmtech/grading/budget.py).
@@ -37,7 +39,7 @@ c.Autograde.autograde_preprocessors = [
     "nbgrader.preprocessors.LimitOutput",
     "nbgrader.preprocessors.SaveAutoGrades",
     "nbgrader.preprocessors.AssignLatePenalties",
-    "nbgrader.preprocessors.CheckCellMetadata",
+    "pmtech.grading.metadata.CheckCellMetadataFast",
 ]
 c.BudgetedExecute.notebook_budget = 300
 # Feedback shows each hidden test's name, points and verdict, never its code, and no output
@@ -51,5 +53,7 @@ c.GenerateFeedback.preprocessors = [
     "pmtech.grading.sanitise.SanitiseLearnerContent",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
+# nbconvert's HTML exporter, its templates compiled once per process (pmtech/grading/feedback.py).
+c.GenerateFeedback.exporter_class = "pmtech.grading.feedback.FeedbackExporter"
 c.HTMLExporter.preprocessors = ["pmtech.grading.sanitise.SanitiseLearnerContent"]
 c.HTMLExporter.filters = {"markdown2html": "pmtech.grading.sanitise.safe_markdown2html"}
