@@ -1,34 +1,22 @@
 """Check a learner's response to a question: a pure function, no widgets, no storage.
 
-Outcomes are a small closed set. A blank response is *not attempted*, never incorrect.
-*Seen* is not a check: it records that the learner asked to be shown the answer ("Show me").
+What a check finds is an :class:`~pmtech.outcome.Outcome`; a blank response is *not
+attempted*, never incorrect.
 """
 
 from __future__ import annotations
 
-import enum
 import math
 import re
 from collections.abc import Mapping
 
 from pmtech.bank import Question
+from pmtech.outcome import Outcome
 
 EXPLAIN_PASS_SHARE = 0.75  # share of rubric points a self-rated answer must cover to count
 # A written answer shorter than this earns nothing, whatever is ticked: one sentence cannot make
 # the points an interviewer listens for (the shortest model answers run to about 80 words).
 EXPLAIN_MIN_WORDS = 25
-
-
-class Outcome(str, enum.Enum):
-    """What one check of one question found."""
-
-    NOT_ATTEMPTED = "not_attempted"
-    INCORRECT = "incorrect"
-    CORRECT = "correct"
-    SEEN = "seen"  # the learner asked to see the answer: neither right nor wrong
-
-    def __str__(self) -> str:
-        return self.value
 
 
 class AnswerFormatError(ValueError):

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from pmtech.bank import Bank, load_bank, topic_level
 from pmtech.edge import TopicEdge, topic_edges
+from pmtech.outcome import Outcome
 from pmtech.progress import Attempt, read_export
 
 # A graded cell counts as correct when it earned at least this share of its points.
@@ -58,7 +59,9 @@ def gradebook_attempts(db: Path | str, bank: Bank) -> dict[str, list[Attempt]]:
                                 question_id=grade.name,
                                 topic=where[0],
                                 level=where[1],
-                                outcome="correct" if share >= CORRECT_SHARE else "incorrect",
+                                outcome=Outcome.CORRECT
+                                if share >= CORRECT_SHARE
+                                else Outcome.INCORRECT,
                                 answer={"assignment": assignment.name, "score": grade.score},
                                 source="exercise",
                                 created_at=when,

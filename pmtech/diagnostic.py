@@ -58,6 +58,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from pmtech.bank import Bank, Question
+from pmtech.outcome import Outcome
 
 EDGES = (0, 1, 2, 3, 4, 5)
 SLIP = 0.15
@@ -477,7 +478,7 @@ class Diagnostic:
         """
         used = 0
         for a in attempts:
-            if a.outcome not in ("correct", "incorrect") or a.retry:
+            if not a.outcome.answered or a.retry:
                 continue
             if a.question_id not in self.bank.questions:
                 continue
@@ -486,7 +487,7 @@ class Diagnostic:
                 continue
             if question.id in self._asked_ids(question.topic):
                 continue
-            self.record(question.id, a.outcome == "correct")
+            self.record(question.id, a.outcome is Outcome.CORRECT)
             used += 1
         return used
 
@@ -605,9 +606,9 @@ def beliefs(
     for a in sorted(attempts, key=lambda a: a.created_at):
         if started is not None and a.created_at < started:
             continue
-        if a.outcome == "seen":
+        if a.outcome is Outcome.SEEN:
             shown.add(a.question_id)
-        if a.question_id in shown or a.retry or a.outcome not in ("correct", "incorrect"):
+        if a.question_id in shown or a.retry or not a.outcome.answered:
             continue
         latest.pop(a.question_id, None)  # keep the dict in time order of the latest answers
         latest[a.question_id] = a
@@ -616,7 +617,7 @@ def beliefs(
         found = _evidence(a, bank)
         if found is not None and a.topic in wanted_topics:
             level, guess = found
-            correct = a.outcome == "correct"
+            correct = a.outcome is Outcome.CORRECT
             if correct and a.hints_used:
                 guess = max(guess, HINTED_GUESS)
             per_level.setdefault((a.topic, level), []).append((level, guess, correct, a.source))

@@ -15,7 +15,6 @@ from collections.abc import Iterable
 
 import ipywidgets as w
 
-from pmtech.answers import Outcome
 from pmtech.bank import Bank, load_bank
 from pmtech.diagnostic import (
     MODES,
@@ -27,6 +26,7 @@ from pmtech.diagnostic import (
     run_key,
     saved_run,
 )
+from pmtech.outcome import Outcome
 from pmtech.progress import ProgressStore, default_learner, default_store, utc_now
 from pmtech.quiz import QuestionWidget, styled_heading
 

@@ -39,6 +39,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from pmtech.outcome import Outcome
+
 LEVELS = (1, 2, 3, 4, 5)
 WINDOW = 4
 MIN_EVIDENCE = 2
@@ -67,7 +69,7 @@ class Evidence(Protocol):
     question_id: str
     topic: str
     level: int
-    outcome: str
+    outcome: Outcome
     hints_used: int
     retry: bool
     created_at: datetime
@@ -120,7 +122,7 @@ def classify(points: float, counted: int) -> Status:
 
 
 def _credit(attempt: Evidence) -> float:
-    if attempt.outcome != "correct":
+    if attempt.outcome is not Outcome.CORRECT:
         return 0.0
     return HINT_CREDIT if attempt.hints_used else 1.0
 
@@ -141,9 +143,9 @@ def level_result(
     for a in sorted(attempts, key=lambda a: a.created_at):
         if a.level != level:
             continue
-        if a.outcome == "seen":
+        if a.outcome is Outcome.SEEN:
             shown.add(a.question_id)
-        if a.question_id in shown or a.retry or a.outcome not in ("correct", "incorrect"):
+        if a.question_id in shown or a.retry or not a.outcome.answered:
             continue
         latest[a.question_id] = a
     recent = list(latest.values())
@@ -155,7 +157,7 @@ def level_result(
     status = classify(points, len(window))
     if status is Status.HELD and level in OPEN_LEVELS and open_questions is not None:
         answered_open = [a for a in recent if _is_open(a, open_questions)]
-        if not any(a.outcome == "correct" for a in answered_open):
+        if not any(a.outcome is Outcome.CORRECT for a in answered_open):
             status = Status.SHAKY if answered_open else Status.UNKNOWN
     return LevelResult(level, status, points, len(window))
 

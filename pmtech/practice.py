@@ -22,6 +22,7 @@ from datetime import datetime
 
 from pmtech.bank import Bank, load_bank
 from pmtech.edge import Status, topic_edges
+from pmtech.outcome import Outcome
 from pmtech.studyplan import review_schedule
 
 PER_ROUND = 3
@@ -51,7 +52,7 @@ def next_practice(
     """The next ``per_round`` question ids to practise in ``topic`` (see the module's order)."""
     attempts = [a for a in attempts if a.topic == topic]
     questions = [q for q in bank.questions.values() if q.topic == topic]
-    touched = {a.question_id for a in attempts if a.outcome != "not_attempted"}
+    touched = {a.question_id for a in attempts if a.outcome is not Outcome.NOT_ATTEMPTED}
     level = practice_level(attempts, topic, bank, diagnostic_edge)
     fresh = [q for q in questions if q.id not in touched]
     chosen = [q.id for q in fresh if q.level == level]
@@ -69,9 +70,9 @@ def last_wrong(topic: str, attempts: Iterable, bank: Bank) -> list[str]:
     """Questions of ``topic`` whose latest counted answer was wrong, for a round of repair."""
     latest = {}
     for a in sorted(attempts, key=lambda a: a.created_at):
-        if a.topic == topic and a.outcome in ("correct", "incorrect"):
+        if a.topic == topic and a.outcome.answered:
             latest[a.question_id] = a.outcome
-    return [qid for qid, o in latest.items() if o == "incorrect" and qid in bank.questions]
+    return [qid for qid, o in latest.items() if o is Outcome.INCORRECT and qid in bank.questions]
 
 
 class Practice:

@@ -16,15 +16,15 @@ import sqlite3
 import uuid as uuidlib
 import warnings
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime, timezone
 from pathlib import Path
 
+from pmtech.outcome import BY_VALUE, OUTCOMES, Outcome
 from pmtech.paths import default_home
 
 SCHEMA_VERSION = 2  # 2 added the outcome "seen"
 EXPORT_FORMAT = "pmtech-attempts"
-OUTCOMES = ("not_attempted", "incorrect", "correct", "seen")
 SOURCES = ("quiz", "diagnostic", "exercise")
 BUSY_TIMEOUT_S = 30.0
 
@@ -81,7 +81,7 @@ class Attempt:
     question_id: str
     topic: str
     level: int
-    outcome: str
+    outcome: Outcome
     answer: object = None
     hints_used: int = 0
     source: str = "quiz"
@@ -89,9 +89,17 @@ class Attempt:
     created_at: datetime = field(default_factory=utc_now)
     uuid: str = field(default_factory=lambda: uuidlib.uuid4().hex)
 
+    def __post_init__(self) -> None:
+        # One spelling everywhere: a stored or exported value becomes the enum.
+        outcome = BY_VALUE.get(self.outcome) if isinstance(self.outcome, str) else None
+        if outcome is None:
+            raise StoreError(f"outcome must be one of {', '.join(OUTCOMES)}, got {self.outcome!r}")
+        object.__setattr__(self, "outcome", outcome)
+
     def to_json(self) -> dict:
-        """A JSON-ready dict of this attempt."""
-        data = asdict(self)
+        """A JSON-ready dict of this attempt (the answer as recorded, not copied)."""
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
+        data["outcome"] = self.outcome.value
         data["created_at"] = self.created_at.isoformat()
         return data
 
@@ -324,7 +332,7 @@ class ProgressStore:
                 a.question_id,
                 a.topic,
                 a.level,
-                str(a.outcome),
+                a.outcome.value,
                 json.dumps(a.answer),
                 a.hints_used,
                 a.source,

@@ -17,13 +17,13 @@ from ipywidgets.widgets.widget_string import HTMLStyle
 from pmtech.answers import (
     EXPLAIN_MIN_WORDS,
     AnswerFormatError,
-    Outcome,
     check_answer,
     describe_answer,
     explain_pass_mark,
     too_short,
 )
 from pmtech.bank import LEVEL_NAMES, Bank, Question, load_bank, questions_by_ids
+from pmtech.outcome import Outcome
 from pmtech.progress import Attempt, ProgressStore, default_learner, default_store
 
 # ipywidgets lays option labels out on one fixed-height line; question options are sentences,
@@ -343,7 +343,7 @@ class QuestionWidget:
 
     def _record(self, outcome: Outcome) -> Outcome:
         q = self.question
-        answered = outcome in (Outcome.CORRECT, Outcome.INCORRECT)
+        answered = outcome.answered
         self.store.record(
             Attempt(
                 learner=self.learner,
@@ -432,11 +432,11 @@ class QuestionWidget:
 
     def _restore_last(self) -> None:
         history = self.store.attempts(self.learner, self.question.id)
-        self.seen = any(a.outcome == Outcome.SEEN.value for a in history)
+        self.seen = any(a.outcome is Outcome.SEEN for a in history)
         last = history[-1] if history else None
-        if last is None or last.outcome == Outcome.NOT_ATTEMPTED.value:
+        if last is None or last.outcome is Outcome.NOT_ATTEMPTED:
             return
-        if last.outcome == Outcome.SEEN.value:
+        if last.outcome is Outcome.SEEN:
             when = last.created_at.strftime("%Y-%m-%d %H:%M UTC")
             self.feedback.value = (
                 f"<p class='pmtech-last'><i>You asked to see this answer ({when}). "

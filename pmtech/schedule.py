@@ -27,6 +27,7 @@ import yaml
 from pmtech.bank import Bank, load_bank
 from pmtech.glossary import unlinked
 from pmtech.lessons import is_section_heading
+from pmtech.outcome import Outcome
 from pmtech.quiztext import MARKER, quiz_ids
 
 SCHEDULE_FILE = Path(__file__).parent / "questions" / "schedule.yaml"
@@ -220,7 +221,7 @@ def next_evening(
 ) -> tuple[Evening, list[Step]] | None:
     """The first evening with a pass not done, and its steps still to do; None when all done."""
     bank = bank or load_bank()
-    touched = {a.question_id for a in attempts if a.outcome != "not_attempted"}
+    touched = {a.question_id for a in attempts if a.outcome is not Outcome.NOT_ATTEMPTED}
     for evening in schedule:
         open_steps = [s for s in evening.steps if not pass_done(s, touched, root, bank)]
         if open_steps:

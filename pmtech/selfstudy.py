@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pmtech.bank import Bank, load_bank, topic_level
+from pmtech.nbcells import grade_id, is_graded, is_solution, nbgrader_meta
+from pmtech.outcome import Outcome
 from pmtech.progress import Attempt, ProgressStore, default_learner
 
 if TYPE_CHECKING:
@@ -83,18 +85,9 @@ def start_assignment(name: str, root: Path | None = None) -> StartResult:
     return StartResult(target, copied, kept)
 
 
-def _nbgrader(cell) -> dict:
-    return cell.get("metadata", {}).get("nbgrader", {})
-
-
-def is_graded(cell) -> bool:
-    """A cell that carries points (a test cell, or a written answer)."""
-    return bool(_nbgrader(cell).get("grade"))
-
-
-def is_solution(cell) -> bool:
-    """A cell the learner writes in."""
-    return bool(_nbgrader(cell).get("solution"))
+# What a check can say of a cell besides an answer's outcome.
+NEEDS_GRADING = "needs_grading"  # a written answer: an instructor grades it
+GRADER_ONLY = "grader_only"  # a test with no visible code: only the grader can run it
 
 
 @dataclass(frozen=True)
@@ -104,7 +97,7 @@ class CellResult:
     notebook: str
     grade_id: str
     points: float
-    outcome: str  # correct | incorrect | not_attempted | needs_grading | grader_only
+    outcome: str  # an Outcome (correct, incorrect, not attempted), NEEDS_GRADING or GRADER_ONLY
     message: str = ""
     written: bool = False  # a written answer, graded by an instructor
 
@@ -125,13 +118,12 @@ def _answers_of(nb) -> dict[str, str | None]:
     """Each code test cell's answer: the nearest code answer cell above it."""
     answer_of, last = {}, None
     for cell in nb.cells:
-        meta = _nbgrader(cell)
         if cell.cell_type != "code":
             continue
         if is_solution(cell):
-            last = meta.get("grade_id")
+            last = grade_id(cell)
         elif is_graded(cell):
-            answer_of[meta.get("grade_id")] = last
+            answer_of[grade_id(cell)] = last
     return answer_of
 
 
@@ -143,30 +135,32 @@ def _judge(nb, release_nb, notebook: str) -> list[CellResult]:
     test on a large input, a hidden set of bugs for the learner's own tests) is checked by
     the grader only: it is listed, never recorded as evidence.
     """
-    released = {_nbgrader(c).get("grade_id"): c.source for c in release_nb.cells if is_solution(c)}
-    mine = {_nbgrader(c).get("grade_id"): c.source for c in nb.cells if is_solution(c)}
+    released = {grade_id(c): c.source for c in release_nb.cells if is_solution(c)}
+    mine = {grade_id(c): c.source for c in nb.cells if is_solution(c)}
     answer_of = _answers_of(release_nb)
     results = []
     for cell in nb.cells:
         if not is_graded(cell):
             continue
-        meta = _nbgrader(cell)
-        grade_id, points = meta.get("grade_id", "?"), float(meta.get("points", 0))
+        meta = nbgrader_meta(cell)
+        cell_id, points = meta.get("grade_id", "?"), float(meta.get("points", 0))
         if cell.cell_type == "markdown":
             blank = cell.source.strip() in ("", BLANK_WRITTEN)
-            outcome = "not_attempted" if blank else "needs_grading"
-            results.append(CellResult(notebook, grade_id, points, outcome, "", written=True))
+            outcome = Outcome.NOT_ATTEMPTED if blank else NEEDS_GRADING
+            results.append(CellResult(notebook, cell_id, points, outcome, "", written=True))
             continue
         if not _has_code(cell.source):
-            results.append(CellResult(notebook, grade_id, points, "grader_only"))
+            results.append(CellResult(notebook, cell_id, points, GRADER_ONLY))
             continue
-        answer_id = answer_of.get(grade_id)
+        answer_id = answer_of.get(cell_id)
         if answer_id in released and mine.get(answer_id, "").strip() == released[answer_id].strip():
-            results.append(CellResult(notebook, grade_id, points, "not_attempted"))
+            results.append(CellResult(notebook, cell_id, points, Outcome.NOT_ATTEMPTED))
             continue
         error = _error_text(cell)
         results.append(
-            CellResult(notebook, grade_id, points, "incorrect" if error else "correct", error)
+            CellResult(
+                notebook, cell_id, points, Outcome.INCORRECT if error else Outcome.CORRECT, error
+            )
         )
     return results
 
@@ -229,7 +223,7 @@ def check_assignment(
             results.extend(_judge(executed, release_nb, path.name))
     for r in results:
         where = topic_level(r.grade_id, bank)
-        if where is None or r.written or r.outcome == "grader_only":
+        if where is None or r.written or r.outcome == GRADER_ONLY:
             continue
         topic, level = where
         store.record(
@@ -249,18 +243,18 @@ def check_assignment(
 def format_report(name: str, results: list[CellResult]) -> str:
     """The check as a plain-text table with a points summary."""
     words = {
-        "correct": "✓ passes the visible tests",
-        "incorrect": "✗ fails a visible test",
-        "not_attempted": "○ not attempted",
-        "needs_grading": "… written, graded by your instructor",
-        "grader_only": "· checked by the grader only (a large input or hidden cases)",
+        Outcome.CORRECT: "✓ passes the visible tests",
+        Outcome.INCORRECT: "✗ fails a visible test",
+        Outcome.NOT_ATTEMPTED: "○ not attempted",
+        NEEDS_GRADING: "… written, graded by your instructor",
+        GRADER_ONLY: "· checked by the grader only (a large input or hidden cases)",
     }
     width = max([len(r.grade_id) for r in results] + [10])
     lines = [f"Check of {name}", ""]
     for r in results:
-        detail = f"  ({r.message})" if r.outcome == "incorrect" and r.message else ""
+        detail = f"  ({r.message})" if r.outcome == Outcome.INCORRECT and r.message else ""
         lines.append(f"  {r.grade_id:<{width}}  {r.points:>4g} pt  {words[r.outcome]}{detail}")
-    passing = sum(r.points for r in results if r.outcome == "correct")
+    passing = sum(r.points for r in results if r.outcome == Outcome.CORRECT)
     total = sum(r.points for r in results if not r.written)
     lines += [
         "",

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from pmtech.bank import Bank
 from pmtech.edge import Status, TopicEdge
+from pmtech.outcome import Outcome
 
 if TYPE_CHECKING:
     from pmtech.schedule import Evening, Step
@@ -110,7 +111,7 @@ class StudyPlan:
 
 def _answered(attempts: Iterable) -> list:
     return sorted(
-        (a for a in attempts if a.outcome in ("correct", "incorrect") and not a.retry),
+        (a for a in attempts if a.outcome.answered and not a.retry),
         key=lambda a: a.created_at,
     )
 
@@ -123,7 +124,7 @@ def review_schedule(attempts: Iterable, bank: Bank) -> list[Review]:
             history.setdefault(a.question_id, []).append(a)
     reviews = []
     for qid, items in history.items():
-        wrong = [i for i, a in enumerate(items) if a.outcome == "incorrect"]
+        wrong = [i for i, a in enumerate(items) if a.outcome is Outcome.INCORRECT]
         if not wrong:
             continue
         streak = len(items) - 1 - wrong[-1]

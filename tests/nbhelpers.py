@@ -6,20 +6,14 @@ import re
 
 import nbformat
 
+from pmtech.nbcells import grade_id, is_solution
+
 MARKERS = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*$\n?", re.MULTILINE)
-
-
-def grade_id(cell) -> str | None:
-    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
 
 
 def solutions_of(source_nb) -> dict[str, str]:
     """grade_id -> the source notebook's solution text, without the solution markers."""
-    return {
-        grade_id(c): MARKERS.sub("", c.source)
-        for c in source_nb.cells
-        if c.get("metadata", {}).get("nbgrader", {}).get("solution")
-    }
+    return {grade_id(c): MARKERS.sub("", c.source) for c in source_nb.cells if is_solution(c)}
 
 
 def fill(release_nb, answers: dict[str, str]):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from pmtech.answers import AnswerFormatError, Outcome, check_answer, parse_number
+from pmtech.answers import AnswerFormatError, check_answer, parse_number
+from pmtech.outcome import Outcome
 
 from .factories import make_question
 

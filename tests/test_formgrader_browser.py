@@ -19,6 +19,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from pmtech import nbcells
 from pmtech.release import run_nbgrader
 
 from .conftest import REPO
@@ -66,8 +67,7 @@ WRITTEN_PAYLOAD = (
 
 
 def is_solution(cell, cell_type: str) -> bool:
-    meta = cell.get("metadata", {}).get("nbgrader", {})
-    return bool(meta.get("solution")) and cell.cell_type == cell_type
+    return nbcells.is_solution(cell) and cell.cell_type == cell_type
 
 
 @pytest.fixture(scope="module")

@@ -249,7 +249,14 @@ def test_killed_halfway_then_resumed_grades_each_learner_once(template, stock, t
 
 def test_ctrl_c_stops_cleanly_and_a_rerun_finishes(template, stock, tmp_path):
     course = copy_course(template, tmp_path, "course")
-    first = run_grade(course, "--jobs", "1", start_new_session=True)
+    # A suite started in the background inherits SIGINT ignored; Ctrl-C must reach this run.
+    first = run_grade(
+        course,
+        "--jobs",
+        "1",
+        start_new_session=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     wait_for_journal(course, 1, first)
     os.killpg(first.pid, signal.SIGINT)  # what Ctrl-C sends: the whole process group
     out, _ = first.communicate(timeout=120)

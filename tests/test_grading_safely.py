@@ -18,6 +18,7 @@ from pmtech.grading.batch import grade_assignment
 from pmtech.grading.hidden import BEGIN, END
 from pmtech.grading.reasons import failure_reason
 from pmtech.grading.sandbox import why_not_confined
+from pmtech.nbcells import is_graded, is_solution
 from pmtech.release import nbgrader_env
 
 from .nbhelpers import fill, grade_id, make_course, solutions_of, total_scores
@@ -237,11 +238,7 @@ def accident_notebooks(release, answers) -> dict:
     """Full solutions carrying the accidents honest learners make."""
     full = fill(release, answers)
     first = answer_cells(full)[0]
-    test_index = next(
-        i
-        for i, c in enumerate(full.cells)
-        if i > first and c.metadata.get("nbgrader", {}).get("grade")
-    )
+    test_index = next(i for i, c in enumerate(full.cells) if i > first and is_graded(c))
     dup_solution = nbformat.from_dict(full)
     copy = nbformat.from_dict(dup_solution.cells[first])
     copy["id"] = "copied-solution"
@@ -266,9 +263,7 @@ def accident_notebooks(release, answers) -> dict:
             cell.metadata["nbgrader"].pop("task", None)
     moved = nbformat.from_dict(full)
     written = next(
-        i
-        for i, c in enumerate(moved.cells)
-        if c.cell_type == "markdown" and c.metadata.get("nbgrader", {}).get("solution")
+        i for i, c in enumerate(moved.cells) if c.cell_type == "markdown" and is_solution(c)
     )
     moved.cells.append(moved.cells.pop(written))
     return {

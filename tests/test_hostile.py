@@ -11,6 +11,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from pmtech import nbcells
 from pmtech.grading.batch import grade_assignment
 from pmtech.grading.sandbox import why_not_confined
 
@@ -38,9 +39,8 @@ def is_answer(cell) -> bool:
     return (grade_id(cell) or "").endswith("-answer")
 
 
-def is_test(cell) -> bool:
-    meta = cell.metadata.get("nbgrader", {})
-    return bool(meta.get("grade")) and not meta.get("solution") and cell.cell_type == "code"
+def is_code_test(cell) -> bool:
+    return nbcells.is_test(cell) and cell.cell_type == "code"
 
 
 def forge_every_answer(release, header: str):
@@ -74,14 +74,14 @@ def hostile_notebooks(release, answers, course: Path, port: int) -> dict:
     full = fill(release, answers)
     tests_edited = nbformat.from_dict(release)
     for cell in tests_edited.cells:
-        if is_test(cell):
+        if is_code_test(cell):
             cell.source = "pass"
     tests_deleted = nbformat.from_dict(release)
-    tests_deleted.cells = [c for c in tests_deleted.cells if not is_test(c)]
+    tests_deleted.cells = [c for c in tests_deleted.cells if not is_code_test(c)]
     duplicated = nbformat.from_dict(release)
     cells = []
     for cell in duplicated.cells:
-        if is_test(cell):
+        if is_code_test(cell):
             fake = nbformat.from_dict(cell)
             fake.source = "pass"
             cells.append(fake)
@@ -90,7 +90,7 @@ def hostile_notebooks(release, answers, course: Path, port: int) -> dict:
     split = nbformat.from_dict(release)
     cells = []
     for cell in split.cells:
-        if is_test(cell) and "\n" in cell.source:
+        if is_code_test(cell) and "\n" in cell.source:
             first, rest = cell.source.split("\n", 1)
             tail = nbformat.v4.new_code_cell(rest)
             cell.source = first
@@ -100,7 +100,7 @@ def hostile_notebooks(release, answers, course: Path, port: int) -> dict:
     split.cells = cells
     retyped = nbformat.from_dict(release)
     for cell in retyped.cells:
-        if is_test(cell):
+        if is_code_test(cell):
             cell.cell_type = "markdown"
             cell.pop("outputs", None)
             cell.pop("execution_count", None)

@@ -14,6 +14,7 @@ import pytest
 
 from pmtech.bank import load_bank
 from pmtech.cohort import cohort_edges, gradebook_attempts, write_cohort_csv
+from pmtech.nbcells import is_graded, nbgrader_meta
 from pmtech.release import run_nbgrader, source_assignments
 
 from .conftest import REPO
@@ -43,11 +44,7 @@ def break_it(release_nb, answers, how):
     if how == "infinite-loop":
         first_answer.source = "while True:\n    pass"
     elif how == "deleted-test-cell":
-        tests = [
-            c
-            for c in nb.cells
-            if c.metadata.get("nbgrader", {}).get("grade") and c.cell_type == "code"
-        ]
+        tests = [c for c in nb.cells if is_graded(c) and c.cell_type == "code"]
         nb.cells.remove(tests[0])
     elif how == "input":
         first_answer.source = "name = input('your name?')\n" + first_answer.source
@@ -117,11 +114,7 @@ def test_full_solution_scores_full_marks_and_blank_scores_zero(graded_course):
 def first_task_points(assignment):
     """Points of the first autograded test cell: what each kind of damage destroys."""
     nb = nbformat.read(REPO / "source" / assignment / notebook_name(assignment), as_version=4)
-    meta = next(
-        c.metadata["nbgrader"]
-        for c in nb.cells
-        if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade")
-    )
+    meta = next(nbgrader_meta(c) for c in nb.cells if c.cell_type == "code" and is_graded(c))
     return meta["points"]
 
 

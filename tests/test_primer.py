@@ -11,17 +11,15 @@ import pytest
 
 from pmtech.labs import primer
 from pmtech.labs.primer import (
-    CORRECT,
     EXERCISES,
     FUNCTION_EXERCISES,
-    INCORRECT,
-    NOT_ATTEMPTED,
     SQL_EXERCISES,
     check_function,
     check_sql,
     ensure_primer_shop,
     open_primer_shop,
 )
+from pmtech.outcome import Outcome
 from pmtech.progress import ProgressStore
 
 from .conftest import REPO
@@ -109,7 +107,7 @@ def test_a_blank_answer_is_not_attempted(exercise_id, db):
     if exercise_id in SQL_EXERCISES:
         blanks = [" ", "", "\n  \n", "-- my query\n", "/* later */ ;", None]
         for blank in blanks:
-            assert check_sql(exercise_id, blank, db=db).outcome == NOT_ATTEMPTED, blank
+            assert check_sql(exercise_id, blank, db=db).outcome == Outcome.NOT_ATTEMPTED, blank
     else:
 
         def stub(*args):
@@ -123,14 +121,14 @@ def test_a_blank_answer_is_not_attempted(exercise_id, db):
             raise NotImplementedError
 
         for blank in (stub, documented, raising, None):
-            assert check_function(exercise_id, blank, db=db).outcome == NOT_ATTEMPTED
+            assert check_function(exercise_id, blank, db=db).outcome == Outcome.NOT_ATTEMPTED
 
 
 @pytest.mark.parametrize("exercise_id", list(EXERCISES))
 def test_a_wrong_answer_is_incorrect_with_a_hint(exercise_id, db):
     """Is a typical mistake 'incorrect', with a message that says what differs and a hint?"""
     result = check(exercise_id, WRONG[exercise_id], db)
-    assert result.outcome == INCORRECT
+    assert result.outcome == Outcome.INCORRECT
     assert "Hint:" in result.message
     assert EXERCISES[exercise_id].hint in result.message
     if exercise_id in FUNCTION_EXERCISES:
@@ -142,7 +140,7 @@ def test_the_reference_solution_is_correct(exercise_id, db):
     """Does the module's own solution pass its check?"""
     ex = EXERCISES[exercise_id]
     result = check(exercise_id, ex.solution, db)
-    assert result.outcome == CORRECT, result.message
+    assert result.outcome == Outcome.CORRECT, result.message
     assert result.correct
 
 
@@ -183,7 +181,7 @@ def test_the_notebook_shows_one_folded_solution_per_exercise_at_its_end():
 def test_the_notebooks_solution_passes_its_check(exercise_id, source, db):
     """Is every solution the notebook shows accepted by its check?"""
     result = check(exercise_id, _answer_of(exercise_id, source), db)
-    assert result.outcome == CORRECT, result.message
+    assert result.outcome == Outcome.CORRECT, result.message
 
 
 def _exercise_cells():
@@ -205,7 +203,7 @@ def test_every_exercise_has_a_check_cell_in_the_notebook_in_order():
 @pytest.mark.parametrize("exercise_id, source", _exercise_cells(), ids=lambda v: str(v)[:30])
 def test_the_notebooks_exercise_cells_start_blank(exercise_id, source, db):
     """Run as committed, is each exercise cell 'not attempted' (so Run All shows no failure)?"""
-    assert check(exercise_id, _answer_of(exercise_id, source), db).outcome == NOT_ATTEMPTED
+    assert check(exercise_id, _answer_of(exercise_id, source), db).outcome == Outcome.NOT_ATTEMPTED
 
 
 def test_the_notebook_is_committed_clean_with_the_python3_kernel():
@@ -218,7 +216,7 @@ def test_the_notebook_is_committed_clean_with_the_python3_kernel():
 def test_a_sql_syntax_error_gives_sqlites_message_and_a_plain_explanation(db):
     """Does a typo in SQL give SQLite's own error text and what to look for, without raising?"""
     result = check_sql("sql-1-select", "SELEC name, price_cents FROM products", db=db)
-    assert result.outcome == INCORRECT
+    assert result.outcome == Outcome.INCORRECT
     assert 'SQLite says: near "SELEC": syntax error' in result.message
     assert "typo" in result.message
     result = check_sql("sql-1-select", "SELECT name, price FROM products", db=db)
@@ -230,7 +228,7 @@ def test_a_learner_query_cannot_change_the_shop(statement, db):
     """Can a DELETE, DROP, UPDATE, INSERT, CREATE or PRAGMA change the shared database?"""
     before = fingerprint(db)
     result = check_sql("sql-1-select", statement, db=db)
-    assert result.outcome == INCORRECT
+    assert result.outcome == Outcome.INCORRECT
     assert "SQLite says" in result.message
     assert fingerprint(db) == before
     conn = sqlite3.connect(db)
@@ -250,7 +248,7 @@ def test_a_learner_query_cannot_write_other_files(db, tmp_path):
         f"VACUUM INTO '{elsewhere / 'copy.db'}'",
     ):
         result = check_sql("sql-1-select", statement, db=db)
-        assert result.outcome == INCORRECT
+        assert result.outcome == Outcome.INCORRECT
         assert "read-only" in result.message
     assert list(elsewhere.iterdir()) == []
     assert sorted(p.name for p in db.parent.iterdir()) == [primer.DB_NAME]
@@ -272,13 +270,13 @@ def test_order_counts_only_when_the_exercise_asks_for_it(db):
     unordered = check_sql(
         "sql-1-select", "SELECT name, price_cents AS p FROM products ORDER BY p DESC", db=db
     )
-    assert unordered.outcome == CORRECT, unordered.message
+    assert unordered.outcome == Outcome.CORRECT, unordered.message
     reversed_top = (
         "SELECT * FROM (SELECT name, price_cents FROM products WHERE category = 'books' "
         "ORDER BY price_cents DESC LIMIT 5) ORDER BY price_cents"
     )
     ordered = check_sql("sql-1-order-limit", reversed_top, db=db)
-    assert ordered.outcome == INCORRECT
+    assert ordered.outcome == Outcome.INCORRECT
     assert "wrong order" in ordered.message
 
 
@@ -298,7 +296,7 @@ def test_a_runaway_query_is_stopped(db, monkeypatch):
         "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n) SELECT count(*) FROM n"
     )
     result = check_sql("sql-1-select", endless, db=db)
-    assert result.outcome == INCORRECT
+    assert result.outcome == Outcome.INCORRECT
     assert "was stopped" in result.message
 
 
@@ -307,7 +305,7 @@ def test_a_cross_join_returning_too_many_rows_is_refused(db):
     result = check_sql(
         "sql-1-join", "SELECT orders.id, customers.name FROM orders, customers", db=db
     )
-    assert result.outcome == INCORRECT
+    assert result.outcome == Outcome.INCORRECT
     assert "more than 20,000 rows" in result.message
 
 
@@ -335,10 +333,10 @@ def test_a_learners_python_mistakes_never_raise(db, monkeypatch):
     }
     for answer, words in cases.items():
         result = check_function("python-1-order-total", answer, db=db)
-        assert result.outcome == INCORRECT
+        assert result.outcome == Outcome.INCORRECT
         assert words in result.message
     result = check_sql("sql-1-select", ["SELECT name FROM products"], db=db)
-    assert result.outcome == INCORRECT
+    assert result.outcome == Outcome.INCORRECT
     assert "should be text" in result.message
 
 
@@ -352,13 +350,13 @@ def test_a_function_that_changes_its_input_cannot_spoil_the_next_case(db):
             counts[status] = counts.get(status, 0) + 1
         return counts
 
-    assert check_function("python-1-count-by-status", destructive, db=db).outcome == CORRECT
+    assert check_function("python-1-count-by-status", destructive, db=db).outcome == Outcome.CORRECT
 
 
 def test_a_wrong_type_is_named(db):
     """When the values look right but the type is wrong (a list for a tuple), does it say so?"""
     result = check_function("python-1-first-and-last", lambda items: [items[0], items[-1]], db=db)
-    assert result.outcome == INCORRECT
+    assert result.outcome == Outcome.INCORRECT
     assert "a list; the answer is a tuple" in result.message
 
 
@@ -368,7 +366,11 @@ def test_each_check_lands_in_the_progress_store(db, private_home):
     check_sql("sql-1-select", "SELECT name FROM products", db=db)
     check_sql("sql-1-select", SQL_EXERCISES["sql-1-select"].solution, db=db)
     attempts = ProgressStore(private_home / "progress.db").attempts(question_id="sql-1-select")
-    assert [a.outcome for a in attempts] == [NOT_ATTEMPTED, INCORRECT, CORRECT]
+    assert [a.outcome for a in attempts] == [
+        Outcome.NOT_ATTEMPTED,
+        Outcome.INCORRECT,
+        Outcome.CORRECT,
+    ]
     assert [a.retry for a in attempts] == [False, False, True]
     assert {(a.topic, a.level, a.source) for a in attempts} == {("sql", 1, "exercise")}
     assert attempts[1].answer["answer"] == "SELECT name FROM products"

@@ -23,12 +23,13 @@ from traitlets import Integer, Unicode
 from pmtech.grading import SKIPPED_ENAME, TIMEOUT_ENAME
 from pmtech.grading.guard import TAMPERED_ENAME, TAMPERED_MESSAGE, Guard
 from pmtech.grading.kernelenv import LEARNER_FILES_LAST, CleanEnvKernelManager
+from pmtech.nbcells import grade_id, is_locked_setup, is_test
 
 
 def cell_name(cell: NotebookNode, index: int) -> str:
     """How feedback names a cell: its nbgrader grade id, or its position."""
-    grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-    return f"'{grade_id}'" if grade_id else f"cell {index + 1}"
+    name = grade_id(cell)
+    return f"'{name}'" if name else f"cell {index + 1}"
 
 
 def _error(ename: str, message: str) -> NotebookNode:
@@ -109,7 +110,6 @@ class BudgetedExecute(Execute):
 
         Returns False (and marks the cell) when the kernel can no longer be trusted.
         """
-        meta = cell.metadata.get("nbgrader", {})
         if not self._guard_installed:
             self._guard_installed = True
             self._run_hidden(LEARNER_FILES_LAST, index)
@@ -117,8 +117,7 @@ class BudgetedExecute(Execute):
                 self._guard.install_code(), index
             )):  # fmt: skip
                 self._tampered = True
-        is_test = meta.get("grade") and not meta.get("solution")
-        if not is_test:
+        if not is_test(cell):
             return True
         if not self._tampered:
             outputs = self._run_hidden(self._guard.restore_and_probe_code(), index)
@@ -130,8 +129,7 @@ class BudgetedExecute(Execute):
 
     def _trust(self, cell, index) -> None:
         """After a locked setup cell: remember the names it defined as the tests' truth."""
-        meta = cell.metadata.get("nbgrader", {})
-        if meta.get("locked") and not meta.get("grade") and not meta.get("solution"):
+        if is_locked_setup(cell):
             code = self._guard.trust_code(cell.source)
             if code and not self._tampered:
                 self._run_hidden(code, index)

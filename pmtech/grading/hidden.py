@@ -24,6 +24,7 @@ from traitlets import Bool
 
 from pmtech.grading import SKIPPED_ENAME, TIMEOUT_ENAME
 from pmtech.grading.guard import TAMPERED_ENAME
+from pmtech.nbcells import is_test, nbgrader_meta
 
 GRADER_ERRORS = (TIMEOUT_ENAME, SKIPPED_ENAME, TAMPERED_ENAME)
 
@@ -57,7 +58,7 @@ def without_hidden_tests(source: str) -> str:
 
 def verdict(cell: NotebookNode) -> str:
     """One line for the feedback: name, points, passed or failed, and a timeout reason."""
-    meta = cell.metadata.get("nbgrader", {})
+    meta = nbgrader_meta(cell)
     points = float(meta.get("points") or 0)
     score = meta.get("score")
     score = float(score) if score is not None else 0.0
@@ -89,14 +90,13 @@ class HideHiddenTests(Preprocessor):
         """Rewrite test cells with hidden tests, and outputs that came after one ran."""
         if cell.cell_type != "code":
             return cell, resources
-        meta = cell.metadata.get("nbgrader", {})
-        is_test = meta.get("grade") and not meta.get("solution")
-        if is_test and has_hidden_tests(cell.source):
+        test = is_test(cell)
+        if test and has_hidden_tests(cell.source):
             cell.source = without_hidden_tests(cell.source)
             cell.outputs = [_stream(verdict(cell))]
             cell.execution_count = None
             self._after_hidden = True
-        elif self._after_hidden and is_test:
+        elif self._after_hidden and test:
             cell.outputs = [_stream(verdict(cell))]
         elif self._after_hidden and cell.get("outputs"):
             own = [

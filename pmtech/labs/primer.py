@@ -49,12 +49,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pmtech.labs.shop import build_shop
+from pmtech.outcome import Outcome
 from pmtech.paths import default_home
 from pmtech.progress import Attempt, ProgressStore, StoreError, default_learner, default_store
-
-NOT_ATTEMPTED = "not_attempted"
-INCORRECT = "incorrect"
-CORRECT = "correct"
 
 DB_NAME = "primer-shop-v1.db"  # bump the suffix when the sizes or seed change
 SHOP_SIZES = {"customers": 400, "orders": 2_000, "seed": 7}  # seeded: same rows everywhere
@@ -63,7 +60,11 @@ FUNCTION_TIME_LIMIT_S = 5.0
 MAX_ROWS = 20_000  # a check never needs more; a runaway join stops here
 SHOWN_ROWS = 3  # rows quoted in a message
 
-_ICONS = {NOT_ATTEMPTED: "○ Not attempted", INCORRECT: "✗ Not yet", CORRECT: "✓ Correct"}
+_ICONS = {
+    Outcome.NOT_ATTEMPTED: "○ Not attempted",
+    Outcome.INCORRECT: "✗ Not yet",
+    Outcome.CORRECT: "✓ Correct",
+}
 
 
 @dataclass(frozen=True)
@@ -74,13 +75,13 @@ class CheckResult:
     """
 
     exercise_id: str
-    outcome: str
+    outcome: Outcome
     message: str
 
     @property
     def correct(self) -> bool:
         """True when the answer is right."""
-        return self.outcome == CORRECT
+        return self.outcome == Outcome.CORRECT
 
     def __str__(self) -> str:
         return f"{_ICONS[self.outcome]} ({self.exercise_id})\n{self.message}"
@@ -576,7 +577,7 @@ def _record(result: CheckResult, answer: object, store: ProgressStore | None) ->
     try:
         store = store or default_store()
         key = (str(store.path), result.exercise_id)
-        answered = result.outcome != NOT_ATTEMPTED
+        answered = result.outcome != Outcome.NOT_ATTEMPTED
         topic, level = topic_and_level(result.exercise_id)
         store.record(
             Attempt(
@@ -635,34 +636,36 @@ def _judge_sql(ex: SqlExercise, query: object, path: Path) -> CheckResult:
     if query is None or query is Ellipsis or (isinstance(query, str) and _is_blank_query(query)):
         return CheckResult(
             ex.id,
-            NOT_ATTEMPTED,
+            Outcome.NOT_ATTEMPTED,
             "Write your query between the triple quotes in the exercise cell, run that cell, "
             "then run this check again.",
         )
     if not isinstance(query, str):
         return CheckResult(
             ex.id,
-            INCORRECT,
+            Outcome.INCORRECT,
             f"`query` should be text, the SQL itself inside triple quotes; it is a "
             f"{type(query).__name__}.",
         )
     try:
         got, more = _run_query(path, query)
     except _QueryProblem as problem:
-        return CheckResult(ex.id, INCORRECT, str(problem))
+        return CheckResult(ex.id, Outcome.INCORRECT, str(problem))
     expected, _ = _run_query(path, ex.solution)
     if more:
         return CheckResult(
             ex.id,
-            INCORRECT,
+            Outcome.INCORRECT,
             f"Your query returns more than {MAX_ROWS:,} rows; the answer has {len(expected)}. "
             f"Is a WHERE or a JOIN's ON condition missing?\nHint: {ex.hint}",
         )
     problem = _compare_rows(ex, expected, got)
     if problem:
-        return CheckResult(ex.id, INCORRECT, f"{problem}\nHint: {ex.hint}")
+        return CheckResult(ex.id, Outcome.INCORRECT, f"{problem}\nHint: {ex.hint}")
     order = " in the right order" if ex.ordered else ""
-    return CheckResult(ex.id, CORRECT, f"Your query returns the expected {len(got)} rows{order}.")
+    return CheckResult(
+        ex.id, Outcome.CORRECT, f"Your query returns the expected {len(got)} rows{order}."
+    )
 
 
 # -- the function check ------------------------------------------------------------------
@@ -751,11 +754,11 @@ def _source(func: object) -> dict:
 
 def _judge_function(ex: FunctionExercise, func: object, cases: list[Case]) -> CheckResult:
     if func is None or func is Ellipsis:
-        return CheckResult(ex.id, NOT_ATTEMPTED, f"Write the function `{ex.name}` first.")
+        return CheckResult(ex.id, Outcome.NOT_ATTEMPTED, f"Write the function `{ex.name}` first.")
     if not callable(func):
         return CheckResult(
             ex.id,
-            INCORRECT,
+            Outcome.INCORRECT,
             f"Pass the function itself, without brackets: check_function({ex.id!r}, {ex.name}). "
             f"`{ex.name}` here is a value of type {type(func).__name__}, not a function.",
         )
@@ -790,10 +793,10 @@ def _judge_function(ex: FunctionExercise, func: object, cases: list[Case]) -> Ch
     if failures:
         return CheckResult(
             ex.id,
-            INCORRECT,
+            Outcome.INCORRECT,
             f"{failures[0]}\n{passed} of {len(cases)} cases pass.\nHint: {ex.hint}",
         )
-    return CheckResult(ex.id, CORRECT, f"All {len(cases)} cases pass.")
+    return CheckResult(ex.id, Outcome.CORRECT, f"All {len(cases)} cases pass.")
 
 
 def _empty_function(): ...
@@ -818,7 +821,7 @@ def _is_empty(func: object) -> bool:
 def _not_attempted(ex: FunctionExercise) -> CheckResult:
     return CheckResult(
         ex.id,
-        NOT_ATTEMPTED,
+        Outcome.NOT_ATTEMPTED,
         f"Replace the `...` in `{ex.name}` with your code, run that cell, then run this "
         "check again.",
     )
