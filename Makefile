@@ -3,13 +3,15 @@
 #   make test    lint, validate the bank, run the whole test suite
 #   make bench   run the benchmarks and print their figures
 #   make release regenerate release/ from source/ with nbgrader (instructors)
+#   make hub     run the course's JupyterHub on this machine, as root (instructors):
+#                make hub LEARNERS=ana,ben [INSTRUCTOR=instructor PORT=8000]
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 # jupyter refuses to start as root unless told; containers often run as root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: lab test bench lint release clean-venv
+.PHONY: lab test bench lint release hub clean-venv
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +42,16 @@ test: $(VENV)/.test
 	$(BIN)/ruff format --check .
 	$(BIN)/pmtech validate
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+$(VENV)/.hub: requirements-hub.txt $(VENV)/.runtime
+	$(BIN)/pip install --quiet -r requirements-hub.txt
+	touch $@
+
+LEARNERS   ?=
+INSTRUCTOR ?= instructor
+PORT       ?= 8000
+hub: $(VENV)/.hub
+	$(BIN)/pmtech hub --learners "$(LEARNERS)" --instructor $(INSTRUCTOR) --port $(PORT)
 
 release: $(VENV)/.runtime
 	$(BIN)/python -m pmtech.release .

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
 from pmtech.bank import BankError, validate_bank
 from pmtech.cohort import CohortError
 from pmtech.grading import GradingError
+from pmtech.hub import HubError
 from pmtech.progress import ProgressStore, StoreError, default_home, default_learner
 from pmtech.selfstudy import AssignmentError
 
@@ -163,6 +165,35 @@ def cmd_grade(args: argparse.Namespace) -> int:
     return 1 if any(s.failed for s in summaries) else 0
 
 
+def cmd_hub(args: argparse.Namespace) -> int:
+    """Start the course's JupyterHub on this machine (instructors, as root)."""
+    from pmtech.hub.run import hub_command, prepare_hub
+    from pmtech.hub.settings import DEFAULT_EXCHANGE, DEFAULT_RUN_ROOT, HubSettings
+
+    learners = tuple(n.strip() for n in args.learners.split(",") if n.strip())
+    settings = HubSettings(
+        course_id=args.course_id,
+        instructor=args.instructor,
+        learners=learners,
+        port=args.port,
+        ip=args.ip,
+        authenticator=args.authenticator,
+        run_dir=str(args.run_dir or DEFAULT_RUN_ROOT / args.course_id),
+        exchange=str(args.exchange or DEFAULT_EXCHANGE),
+    )
+    ready = prepare_hub(settings, Path(args.course).resolve())
+    cmd, env = hub_command(ready)
+    print(
+        f"JupyterHub for {args.course_id}: http://localhost:{args.port}/ "
+        f"(instructor {args.instructor}; learners {', '.join(learners)}). Ctrl-C stops it.",
+        flush=True,
+    )
+    # JupyterHub takes this process's place, so signals reach it and it stops the servers.
+    os.chdir(ready.run_dir)
+    os.execve(cmd[0], cmd, env)
+    return 0  # not reached
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``pmtech`` command."""
     parser = argparse.ArgumentParser(
@@ -229,6 +260,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_grade)
 
+    p = sub.add_parser("hub", help="instructors: run the course's JupyterHub (as root)")
+    p.add_argument("--learners", required=True, help="comma-separated account names")
+    p.add_argument("--instructor", default="instructor", help="the instructor's account")
+    p.add_argument("--course", default=".", help="the course folder (default: this folder)")
+    p.add_argument("--course-id", default="pm-technical-interview", help="nbgrader course id")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--ip", default="127.0.0.1", help="address to listen on (default loopback)")
+    p.add_argument(
+        "--authenticator",
+        choices=("dummy", "pam"),
+        default="dummy",
+        help="dummy: anyone may sign in as a listed account (local demo, 127.0.0.1 only); "
+        "pam: the accounts' own passwords",
+    )
+    p.add_argument("--run-dir", type=Path, help="default: /srv/pmtech-hub/<course-id>")
+    p.add_argument("--exchange", type=Path, help="default: /srv/nbgrader/exchange")
+    p.set_defaults(func=cmd_hub)
+
     p = sub.add_parser(
         "sync",
         aliases=["sync-quiz-text"],
@@ -245,7 +294,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (BankError, StoreError, AssignmentError, CohortError, GradingError) as exc:
+    except (BankError, StoreError, AssignmentError, CohortError, GradingError, HubError) as exc:
         print(f"pmtech {args.command}: {exc}", file=sys.stderr)
         return 2
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 PACKAGE = REPO / "pmtech"
-LAYER_LINE = re.compile(r"^(faces|views|course|rules|data|labs/|grading/)\s")
+LAYER_LINE = re.compile(r"^(faces|views|course|rules|data|labs/|grading/|hub/)\s")
 
 
 def readme_layers() -> dict[str, list[str]]:
@@ -42,7 +42,7 @@ def test_readme_names_every_module():
     """Is every module of the package, its grading and labs listed in the README?"""
     layers = readme_layers()
     listed = {m for mods in layers.values() for m in mods}
-    for folder in (PACKAGE, PACKAGE / "grading"):
+    for folder in (PACKAGE, PACKAGE / "grading", PACKAGE / "hub"):
         for path in folder.glob("*.py"):
             if path.stem not in ("__init__", "__main__"):
                 assert path.stem in listed, f"{path.relative_to(REPO)} is not in README's list"
@@ -68,10 +68,10 @@ def test_imports_point_down():
     assert not upward, "imports pointing up:\n" + "\n".join(upward)
 
 
-def test_grading_and_labs_use_no_face_or_view():
-    """Grading and the labs sit under the faces and views: they never import them."""
+def test_grading_labs_and_hub_use_no_face_or_view():
+    """Grading, the labs and the hub sit under the faces and views: they never import them."""
     layers = readme_layers()
     above = set(layers["faces"]) | set(layers["views"])
-    for folder in ("grading", "labs"):
+    for folder in ("grading", "labs", "hub"):
         for path in (PACKAGE / folder).glob("*.py"):
             assert not pmtech_imports(path) & above, f"{path.relative_to(REPO)} imports a face"

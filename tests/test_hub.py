@@ -1,0 +1,367 @@
+"""A cohort on a real JupyterHub: real Unix accounts, nbgrader's own exchange, Chromium.
+
+One hub for the module, started with ``pmtech hub`` as an instructor would (as root). The
+instructor releases an assignment; learner 1 fetches and submits it in JupyterLab's
+Assignments list in the browser; learners 2 and 3 use nbgrader's commands as their own Unix
+users; the instructor collects, grades with ``pmtech grade``, releases feedback, and grades a
+written answer by hand in the formgrader, in the browser.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from pmtech.nbcells import grade_id, is_solution
+
+from .nbhelpers import solutions_of
+from .servers import CHROMIUM, CHROMIUM_ARGS, free_port, require_chromium
+
+REPO = Path(__file__).resolve().parent.parent
+ARTIFACTS = REPO / "tests" / "artifacts"
+ASSIGNMENT = "01-working-with-engineers"
+COURSE_ID = "pm-technical-interview"
+INSTRUCTOR = "pmtteach"
+LEARNERS = ("pmtl1", "pmtl2", "pmtl3")
+ROOT = Path("/srv/pmtech-hub-test")
+USER_ENV = Path("/opt/pmtech-hub/env")
+
+pytestmark = pytest.mark.skipif(
+    os.geteuid() != 0 or not sys.platform.startswith("linux"),
+    reason="a hub creates Unix accounts and switches to them: Linux, as root",
+)
+
+
+def as_user(user: str, command: str, cwd: str = "~", check: bool = True) -> str:
+    """Run a shell command as ``user`` in the hub's environment, with their role's config."""
+    role = "instructor" if user == INSTRUCTOR else "learner"
+    home = os.path.expanduser(f"~{user}")
+    env = [
+        f"HOME={home}",
+        f"USER={user}",
+        "LANG=C.UTF-8",
+        f"PATH={USER_ENV}/bin:/usr/bin:/bin",
+        f"JUPYTER_CONFIG_PATH={ROOT / 'run' / 'config' / role}",
+    ]
+    done = subprocess.run(
+        ["runuser", "-u", user, "--", "env", "-i", *env, "bash", "-c", f"cd {cwd} && {command}"],
+        capture_output=True,
+        text=True,
+        cwd="/",
+        timeout=300,
+    )
+    if check and done.returncode != 0:
+        raise AssertionError(f"{user}: {command} failed:\n{done.stdout}\n{done.stderr}")
+    return done.stdout + done.stderr
+
+
+def fill_as(user: str, answers: dict[str, str]) -> None:
+    """Write ``answers`` into the learner's fetched copy of the assignment, as the learner."""
+    path = f"~/pm-course/{COURSE_ID}/{ASSIGNMENT}/{ASSIGNMENT}.ipynb"
+    script = (
+        "import json, sys, nbformat\n"
+        f"p = __import__('os').path.expanduser({path!r})\n"
+        "nb = nbformat.read(p, 4)\n"
+        "answers = json.load(sys.stdin)\n"
+        "for c in nb.cells:\n"
+        "    gid = c.get('metadata', {}).get('nbgrader', {}).get('grade_id')\n"
+        "    if gid in answers:\n"
+        "        c.source = answers[gid]\n"
+        "nbformat.write(nb, p)\n"
+    )
+    role_env = f"JUPYTER_CONFIG_PATH={ROOT / 'run' / 'config' / 'learner'}"
+    home = os.path.expanduser(f"~{user}")
+    subprocess.run(
+        ["runuser", "-u", user, "--", "env", "-i", f"HOME={home}", role_env,
+         str(USER_ENV / "bin" / "python"), "-c", script],
+        input=json.dumps(answers),
+        text=True,
+        check=True,
+        cwd="/",
+    )  # fmt: skip
+
+
+def remove_accounts() -> None:
+    for user in (INSTRUCTOR, *LEARNERS):
+        subprocess.run(["pkill", "-KILL", "-u", user], capture_output=True)
+        subprocess.run(["userdel", "--remove", user], capture_output=True)
+
+
+@pytest.fixture(scope="module")
+def hub():
+    """The course's hub, started by ``pmtech hub``; yields its base URL and timings."""
+    require_chromium()
+    remove_accounts()
+    shutil.rmtree(ROOT, ignore_errors=True)
+    ROOT.mkdir(parents=True)
+    ROOT.chmod(0o755)
+    port = free_port()
+    log = (ROOT / "hub.log").open("w")
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pmtech.cli", "hub", "--learners", ",".join(LEARNERS),
+         "--instructor", INSTRUCTOR, "--port", str(port), "--run-dir", str(ROOT / "run"),
+         "--exchange", str(ROOT / "exchange"), "--course", str(REPO)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    base = f"http://localhost:{port}"
+    try:
+        deadline = time.monotonic() + 900  # the first start builds the learners' environment
+        while True:
+            assert proc.poll() is None, (ROOT / "hub.log").read_text()[-3000:]
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/hub/health", timeout=5):
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise AssertionError("the hub did not start") from None
+                time.sleep(1)
+        yield {"base": base, "port": port, "started_s": time.perf_counter() - start}
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and any(
+            subprocess.run(["pgrep", "-u", u], capture_output=True).returncode == 0
+            for u in (INSTRUCTOR, *LEARNERS)
+        ):
+            time.sleep(0.5)
+        left = subprocess.run(["pgrep", "-a", "-u", ",".join((INSTRUCTOR, *LEARNERS))],
+                              capture_output=True, text=True).stdout  # fmt: skip
+        assert left == "", f"JupyterHub left these running:\n{left}"
+        if not os.environ.get("PMTECH_KEEP_HUB_ACCOUNTS"):  # kept to look into a failure
+            remove_accounts()
+
+
+def log_in(browser, hub, user: str):
+    """A page of ``user``'s JupyterLab, signed in through the hub."""
+    page = browser.new_page(viewport={"width": 1300, "height": 900})
+    page.goto(f"{hub['base']}/hub/login")
+    page.fill("input[name=username]", user)
+    page.fill("input[name=password]", "any")
+    page.click("input[type=submit], button[type=submit]")
+    page.wait_for_selector("#jp-main-dock-panel", timeout=240_000)
+    return page
+
+
+@pytest.fixture(scope="module")
+def browser(hub):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"hub-{name}.png"))
+
+
+def gradebook(query: str, args=()) -> list:
+    import sqlite3
+
+    path = Path(os.path.expanduser(f"~{INSTRUCTOR}")) / COURSE_ID / "gradebook.db"
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute(query, args).fetchall()
+    finally:
+        conn.close()
+
+
+def seconds_late() -> dict[str, float]:
+    """How late each learner's submission is, as nbgrader's gradebook says."""
+    from nbgrader.api import Gradebook
+
+    path = Path(os.path.expanduser(f"~{INSTRUCTOR}")) / COURSE_ID / "gradebook.db"
+    with Gradebook(f"sqlite:///{path}", COURSE_ID) as gb:
+        return {s.student.id: s.total_seconds_late for s in gb.assignment_submissions(ASSIGNMENT)}
+
+
+def manual_score(cell: str, student: str) -> float | None:
+    """The hand-given score of one graded cell of one learner's submission."""
+    from nbgrader.api import Gradebook
+
+    path = Path(os.path.expanduser(f"~{INSTRUCTOR}")) / COURSE_ID / "gradebook.db"
+    with Gradebook(f"sqlite:///{path}", COURSE_ID) as gb:
+        return gb.find_grade(cell, ASSIGNMENT, ASSIGNMENT, student).manual_score
+
+
+SOURCE = nbformat.read(REPO / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)
+ANSWERS = {k: v for k, v in solutions_of(SOURCE).items() if k.endswith("-answer")}
+
+
+def test_release_fetch_submit_collect_grade_and_return(hub, browser):
+    """The whole term in one pass: release, three learners hand in (one in the browser, one
+    late, one twice), the instructor collects, grades, and the learners get feedback."""
+    course = f"~/{COURSE_ID}"
+    as_user(INSTRUCTOR, f"nbgrader generate_assignment {ASSIGNMENT} --force", course)
+    as_user(INSTRUCTOR, f"nbgrader release_assignment {ASSIGNMENT}", course)
+
+    # Learner 1: the Assignments list in JupyterLab fetches; the answers go in; it submits.
+    learner = log_in(browser, hub, LEARNERS[0])
+    learner.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120_000)  # 00-start-here
+    learner.get_by_text("Nbgrader", exact=True).click()
+    learner.get_by_text("Assignment List", exact=True).click()
+    fetch = learner.locator("#released_assignments_list button", has_text="Fetch")
+    fetch.first.wait_for(timeout=60_000)
+    fetch.first.click()
+    learner.locator("#fetched_assignments_list").get_by_text(ASSIGNMENT).first.wait_for()
+    fill_as(LEARNERS[0], ANSWERS)
+    learner.locator(".lm-TabBar-tab", has_text="Assignments").first.click()
+    learner.locator("#fetched_assignments_list button", has_text="Submit").first.click()
+    learner.locator("#submitted_assignments_list").get_by_text(ASSIGNMENT).first.wait_for(
+        timeout=60_000
+    )
+    shot(learner, "assignments-list")
+    learner.close()
+
+    # The due date passes; learner 2 hands in late, by nbgrader's commands, as their account.
+    due = datetime.now(timezone.utc) + timedelta(seconds=2)
+    as_user(
+        INSTRUCTOR,
+        f"nbgrader db assignment add {ASSIGNMENT} --duedate='{due:%Y-%m-%d %H:%M:%S} UTC'",
+        course,
+    )
+    time.sleep(max(0.0, (due - datetime.now(timezone.utc)).total_seconds()) + 1)
+    as_user(LEARNERS[1], f"nbgrader fetch_assignment {ASSIGNMENT}", "~/pm-course")
+    fill_as(LEARNERS[1], ANSWERS)
+    as_user(LEARNERS[1], f"nbgrader submit {ASSIGNMENT}", "~/pm-course")
+    # Learner 3 hands in a blank copy first.
+    as_user(LEARNERS[2], f"nbgrader fetch_assignment {ASSIGNMENT}", "~/pm-course")
+    as_user(LEARNERS[2], f"nbgrader submit {ASSIGNMENT}", "~/pm-course")
+
+    as_user(INSTRUCTOR, f"nbgrader collect {ASSIGNMENT}", course)
+    course_dir = Path(os.path.expanduser(f"~{INSTRUCTOR}")) / COURSE_ID
+    grade = [sys.executable, "-m", "pmtech.cli", "grade", ASSIGNMENT]
+    done = subprocess.run(grade, cwd=course_dir, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    scores = dict(
+        gradebook(
+            "SELECT a.student_id, sum(coalesce(g.auto_score, 0)) FROM grade g "
+            "JOIN submitted_notebook s ON g.notebook_id = s.id "
+            "JOIN submitted_assignment a ON s.assignment_id = a.id GROUP BY a.student_id"
+        )
+    )
+    top = sum(
+        float(c.metadata["nbgrader"]["points"])
+        for c in SOURCE.cells
+        if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade")
+    )
+    assert scores == {LEARNERS[0]: top, LEARNERS[1]: top, LEARNERS[2]: 0.0}
+    late = seconds_late()
+    assert late[LEARNERS[0]] == 0 and late[LEARNERS[2]] > 0 and late[LEARNERS[1]] > 0
+
+    # Learner 3 resubmits with answers: collected again and graded again.
+    fill_as(LEARNERS[2], ANSWERS)
+    as_user(LEARNERS[2], f"nbgrader submit {ASSIGNMENT}", "~/pm-course")
+    as_user(INSTRUCTOR, f"nbgrader collect --update {ASSIGNMENT}", course)
+    done = subprocess.run(grade, cwd=course_dir, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "graded 1 of 3" in done.stdout
+    (again,) = gradebook(
+        "SELECT sum(coalesce(g.auto_score, 0)) FROM grade g JOIN submitted_notebook s "
+        "ON g.notebook_id = s.id JOIN submitted_assignment a ON s.assignment_id = a.id "
+        "WHERE a.student_id = ?",
+        (LEARNERS[2],),
+    )
+    assert again[0] == top
+
+    as_user(INSTRUCTOR, f"nbgrader release_feedback {ASSIGNMENT}", course)
+    for user in LEARNERS:
+        out = as_user(user, f"nbgrader fetch_feedback {ASSIGNMENT}", "~/pm-course")
+        assert "Fetched feedback" in out, out
+    html = as_user(LEARNERS[1], f"cat ~/pm-course/{COURSE_ID}/{ASSIGNMENT}/feedback/*/*.html")
+    assert "BEGIN HIDDEN TESTS" not in html and ASSIGNMENT in html
+
+
+def test_accounts_keep_to_their_own_work(hub):
+    """Learner 2, as their own account, reads nothing of learner 1's or the instructor's."""
+    other = os.path.expanduser(f"~{LEARNERS[0]}")
+    for target in (
+        f"{other}/pm-course/{COURSE_ID}/{ASSIGNMENT}/{ASSIGNMENT}.ipynb",
+        f"{other}/pm-course/{COURSE_ID}/{ASSIGNMENT}/feedback",
+        f"{os.path.expanduser(f'~{INSTRUCTOR}')}/{COURSE_ID}/source",
+        f"{os.path.expanduser(f'~{INSTRUCTOR}')}/{COURSE_ID}/gradebook.db",
+        str(ROOT / "exchange" / COURSE_ID / "inbound"),
+        str(ROOT / "run" / "settings.json"),
+        str(ROOT / "run" / "jupyterhub_cookie_secret"),
+    ):
+        out = as_user(
+            LEARNERS[1], f"if [ -d {target} ]; then ls {target}; else cat {target}; fi", check=False
+        )
+        assert "Permission denied" in out, f"{LEARNERS[1]} could read {target}: {out}"
+
+
+def test_a_learner_has_no_formgrader(hub, browser):
+    page = log_in(browser, hub, LEARNERS[1])
+    try:
+        page.get_by_text("Nbgrader", exact=True).click()
+        menu = page.locator(".lm-Menu-content").last
+        assert "Assignment List" in menu.inner_text()
+        assert "Formgrader" not in menu.inner_text()
+        assert page.locator("text=Create Assignment").count() == 0
+        own = page.goto(
+            f"http://{LEARNERS[1]}.localhost:{hub['port']}/user/{LEARNERS[1]}/formgrader"
+        )
+        assert own.status == 404
+        theirs = page.goto(
+            f"http://{INSTRUCTOR}.localhost:{hub['port']}/user/{INSTRUCTOR}/formgrader/"
+        )
+        assert theirs.status in (403, 404) or "/hub/" in page.url
+        assert "Manage Assignments" not in page.content()
+    finally:
+        page.close()
+
+
+def test_the_instructor_grades_a_written_answer_in_the_formgrader(hub, browser):
+    """The formgrader shows inside JupyterLab (its frame is allowed on the instructor's own
+    origin) and a manual grade lands in the gradebook."""
+    page = log_in(browser, hub, INSTRUCTOR)
+    try:
+        page.get_by_text("Nbgrader", exact=True).click()
+        page.get_by_text("Formgrader", exact=True).click()
+        frame = page.frame_locator("iframe").first
+        frame.get_by_text("Manage Assignments").first.wait_for(timeout=60_000)
+        frame.get_by_role("link", name=ASSIGNMENT).first.wait_for(timeout=60_000)
+        shot(page, "formgrader-in-lab")
+        written = next(grade_id(c) for c in SOURCE.cells if c.cell_type == "markdown"
+                       and is_solution(c))  # fmt: skip
+        (sub_id,) = gradebook(
+            "SELECT s.id FROM submitted_notebook s JOIN submitted_assignment a "
+            "ON s.assignment_id = a.id WHERE a.student_id = ?",
+            (LEARNERS[0],),
+        )[0:1]
+        base = f"http://{INSTRUCTOR}.localhost:{hub['port']}/user/{INSTRUCTOR}"
+        page.goto(f"{base}/formgrader/submissions/{sub_id[0]}/")
+        box = page.locator(f"input.score#{written}")
+        box.wait_for(timeout=60_000)
+        box.fill("1")
+        box.press("Tab")
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            manual = manual_score(written, LEARNERS[0])
+            if manual == 1:
+                break
+            time.sleep(0.5)
+        else:
+            shot(page, "formgrader-failure")
+            raise AssertionError(f"the manual grade did not reach the gradebook: {manual}")
+    finally:
+        page.close()
