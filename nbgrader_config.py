@@ -14,7 +14,12 @@ c.CourseDirectory.submitted_directory = "submitted"
 c.CourseDirectory.autograded_directory = "autograded"
 c.CourseDirectory.feedback_directory = "feedback"
 # One gradebook file next to this config (whatever the working folder); it is not committed.
-c.CourseDirectory.db_url = "sqlite:///" + os.path.join(ROOT, "gradebook.db")
+# Several graders at once (a cohort of hundreds, Dask workers): a PostgreSQL gradebook, its URL
+# in PMTECH_GRADEBOOK_URL (postgresql://user:password@host/db), never in a file; learners'
+# kernels start from a clean environment and never see it (pmtech/grading/kernelenv.py).
+c.CourseDirectory.db_url = os.environ.get("PMTECH_GRADEBOOK_URL") or "sqlite:///" + os.path.join(
+    ROOT, "gradebook.db"
+)
 # Per cell: a runaway cell must not stall a whole batch (the budget below is per notebook).
 c.ExecutePreprocessor.timeout = 60
 c.ExecutePreprocessor.interrupt_on_timeout = True

@@ -125,9 +125,9 @@ def cmd_cohort(args: argparse.Namespace) -> int:
 
     gradebook = args.gradebook
     if gradebook is None and not args.logs:
-        gradebook = "gradebook.db"
+        gradebook = os.environ.get("PMTECH_GRADEBOOK_URL") or "gradebook.db"
     bank = load_bank()
-    edges = cohort_edges(gradebook, args.logs, bank)
+    edges = cohort_edges(gradebook, args.logs, bank, course=args.course)
     out = Path(args.out)
     csv_path = write_cohort_csv(edges, out / "cohort.csv", bank)
     png_path = save_figure(draw_cohort_chart(edges, bank), out / "cohort.png")
@@ -239,9 +239,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("cohort", help="instructors: where each learner's knowledge runs out")
-    p.add_argument("--gradebook", help="nbgrader gradebook (default: gradebook.db here)")
+    p.add_argument(
+        "--gradebook",
+        help="nbgrader gradebook: a file or a database URL (default: $PMTECH_GRADEBOOK_URL, "
+        "else gradebook.db here)",
+    )
     p.add_argument("--logs", nargs="*", default=[], help="exported attempt logs or folders")
     p.add_argument("--out", default="cohort", help="folder for cohort.png and cohort.csv")
+    p.add_argument(
+        "--course",
+        default=".",
+        help="the course folder: quiz evidence collected from a hub's exchange is read from "
+        "its submitted/ folder (default: this folder)",
+    )
     p.set_defaults(func=cmd_cohort)
 
     p = sub.add_parser("grade", help="instructors: autograde every learner in parallel")

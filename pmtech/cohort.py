@@ -1,8 +1,9 @@
 """The cohort view: where each learner's knowledge runs out, from nbgrader and attempt logs.
 
-Two kinds of evidence are merged per learner: graded cells in nbgrader's gradebook (each
-``grade_id`` names a topic and level) and the attempt logs learners export with
-``pmtech export``. Both become attempts for the same edge rule the learner sees.
+Three kinds of evidence are merged per learner: graded cells in nbgrader's gradebook (each
+``grade_id`` names a topic and level), the attempt logs learners export with ``pmtech
+export``, and the logs they hand in through nbgrader's exchange on a hub (credited to the
+account that handed them in). All become attempts for the same edge rule the learner sees.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 
 from pmtech.bank import Bank, load_bank, topic_level
 from pmtech.edge import TopicEdge, topic_edges
+from pmtech.hub.evidence import handed_in_attempts
 from pmtech.outcome import Outcome
 from pmtech.progress import Attempt, read_export
 
@@ -26,21 +28,26 @@ class CohortError(Exception):
 
 
 def gradebook_attempts(db: Path | str, bank: Bank) -> dict[str, list[Attempt]]:
-    """Attempts per learner from every graded cell in an nbgrader gradebook.
+    """Attempts per learner from every graded cell in an nbgrader gradebook (a SQLite file,
+    or a database URL).
 
     Cells still waiting for a manual grade are left out (no evidence yet); cells whose
     grade_id names no known topic and level are ignored.
     """
     from nbgrader.api import Gradebook
 
-    db = Path(db)
-    if not db.exists():
-        raise CohortError(
-            f"no gradebook at {db}; run `nbgrader autograde <assignment>` first, "
-            "or pass --gradebook with the right path"
-        )
+    if "://" in str(db):
+        url = str(db)  # a database server's URL (PostgreSQL), as nbgrader_config.py takes it
+    else:
+        db = Path(db)
+        if not db.exists():
+            raise CohortError(
+                f"no gradebook at {db}; run `nbgrader autograde <assignment>` first, "
+                "or pass --gradebook with the right path"
+            )
+        url = f"sqlite:///{db.resolve()}"
     result: dict[str, list[Attempt]] = {}
-    with Gradebook(f"sqlite:///{db.resolve()}") as gb:
+    with Gradebook(url) as gb:
         for assignment in gb.assignments:
             for submission in gb.assignment_submissions(assignment.name):
                 learner = submission.student.id
@@ -86,14 +93,18 @@ def cohort_edges(
     gradebook: Path | str | None = None,
     logs: Iterable[Path | str] = (),
     bank: Bank | None = None,
+    course: Path | str | None = None,
 ) -> dict[str, dict[str, TopicEdge]]:
-    """Per learner, per topic edge from the gradebook and any attempt logs."""
+    """Per learner, per topic edge from the gradebook, any attempt logs and the quiz
+    evidence learners handed in through the exchange (collected into ``course``)."""
     bank = bank or load_bank()
     merged: dict[str, list[Attempt]] = {}
     sources = []
     if gradebook is not None:
         sources.append(gradebook_attempts(gradebook, bank))
     sources.append(log_attempts(logs))
+    if course is not None:
+        sources.append(handed_in_attempts(Path(course)))
     for source in sources:
         for learner, attempts in source.items():
             merged.setdefault(learner, []).extend(attempts)

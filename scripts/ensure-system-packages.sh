@@ -3,10 +3,14 @@
 #   chromium    the real-browser test drives it (skipped outside CI when missing)
 #   bubblewrap  confines learners' kernels while grading (the hostile-submission tests skip,
 #               and grading warns that submissions are not isolated, when it is missing)
+#   npm         installs configurable-http-proxy, JupyterHub's proxy (pmtech hub)
+#   python3     a Python every account can run, for the hub's shared environment
 set -u
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 command -v bwrap >/dev/null 2>&1 || missing+=(bubblewrap)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
+[ -x /usr/bin/python3 ] || missing+=(python3)
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi

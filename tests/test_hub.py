@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time
-import urllib.request
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -24,8 +22,10 @@ import pytest
 
 from pmtech.nbcells import grade_id, is_solution
 
+from .hubhelpers import log_in as hub_log_in
+from .hubhelpers import run_as, running_hub
 from .nbhelpers import solutions_of
-from .servers import CHROMIUM, CHROMIUM_ARGS, free_port, require_chromium
+from .servers import CHROMIUM, CHROMIUM_ARGS, require_chromium
 
 REPO = Path(__file__).resolve().parent.parent
 ARTIFACTS = REPO / "tests" / "artifacts"
@@ -33,6 +33,7 @@ ASSIGNMENT = "01-working-with-engineers"
 COURSE_ID = "pm-technical-interview"
 INSTRUCTOR = "pmtteach"
 LEARNERS = ("pmtl1", "pmtl2", "pmtl3")
+INTRUDER = "pmtx"  # an account of the machine, not of the course
 ROOT = Path("/srv/pmtech-hub-test")
 USER_ENV = Path("/opt/pmtech-hub/env")
 
@@ -44,22 +45,8 @@ pytestmark = pytest.mark.skipif(
 
 def as_user(user: str, command: str, cwd: str = "~", check: bool = True) -> str:
     """Run a shell command as ``user`` in the hub's environment, with their role's config."""
-    role = "instructor" if user == INSTRUCTOR else "learner"
-    home = os.path.expanduser(f"~{user}")
-    env = [
-        f"HOME={home}",
-        f"USER={user}",
-        "LANG=C.UTF-8",
-        f"PATH={USER_ENV}/bin:/usr/bin:/bin",
-        f"JUPYTER_CONFIG_PATH={ROOT / 'run' / 'config' / role}",
-    ]
-    done = subprocess.run(
-        ["runuser", "-u", user, "--", "env", "-i", *env, "bash", "-c", f"cd {cwd} && {command}"],
-        capture_output=True,
-        text=True,
-        cwd="/",
-        timeout=300,
-    )
+    role = "instructor" if user == INSTRUCTOR else "learner"  # the intruder copies a learner's
+    done = run_as(user, ROOT / "run" / "config" / role, command, cwd)
     if check and done.returncode != 0:
         raise AssertionError(f"{user}: {command} failed:\n{done.stdout}\n{done.stderr}")
     return done.stdout + done.stderr
@@ -91,72 +78,18 @@ def fill_as(user: str, answers: dict[str, str]) -> None:
     )  # fmt: skip
 
 
-def remove_accounts() -> None:
-    for user in (INSTRUCTOR, *LEARNERS):
-        subprocess.run(["pkill", "-KILL", "-u", user], capture_output=True)
-        subprocess.run(["userdel", "--remove", user], capture_output=True)
-
-
 @pytest.fixture(scope="module")
 def hub():
-    """The course's hub, started by ``pmtech hub``; yields its base URL and timings."""
+    """The course's hub, started by ``pmtech hub`` as root, with fresh accounts."""
     require_chromium()
-    remove_accounts()
-    shutil.rmtree(ROOT, ignore_errors=True)
-    ROOT.mkdir(parents=True)
-    ROOT.chmod(0o755)
-    port = free_port()
-    log = (ROOT / "hub.log").open("w")
-    start = time.perf_counter()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "pmtech.cli", "hub", "--learners", ",".join(LEARNERS),
-         "--instructor", INSTRUCTOR, "--port", str(port), "--run-dir", str(ROOT / "run"),
-         "--exchange", str(ROOT / "exchange"), "--course", str(REPO)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    base = f"http://localhost:{port}"
-    try:
-        deadline = time.monotonic() + 900  # the first start builds the learners' environment
-        while True:
-            assert proc.poll() is None, (ROOT / "hub.log").read_text()[-3000:]
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/hub/health", timeout=5):
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise AssertionError("the hub did not start") from None
-                time.sleep(1)
-        yield {"base": base, "port": port, "started_s": time.perf_counter() - start}
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(60)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and any(
-            subprocess.run(["pgrep", "-u", u], capture_output=True).returncode == 0
-            for u in (INSTRUCTOR, *LEARNERS)
-        ):
-            time.sleep(0.5)
-        left = subprocess.run(["pgrep", "-a", "-u", ",".join((INSTRUCTOR, *LEARNERS))],
-                              capture_output=True, text=True).stdout  # fmt: skip
-        assert left == "", f"JupyterHub left these running:\n{left}"
-        if not os.environ.get("PMTECH_KEEP_HUB_ACCOUNTS"):  # kept to look into a failure
-            remove_accounts()
+    keep = bool(os.environ.get("PMTECH_KEEP_HUB_ACCOUNTS"))
+    with running_hub(ROOT, INSTRUCTOR, LEARNERS, keep_accounts=keep) as running:
+        yield running
 
 
 def log_in(browser, hub, user: str):
     """A page of ``user``'s JupyterLab, signed in through the hub."""
-    page = browser.new_page(viewport={"width": 1300, "height": 900})
-    page.goto(f"{hub['base']}/hub/login")
-    page.fill("input[name=username]", user)
-    page.fill("input[name=password]", "any")
-    page.click("input[type=submit], button[type=submit]")
-    page.wait_for_selector("#jp-main-dock-panel", timeout=240_000)
-    return page
+    return hub_log_in(browser, hub["base"], user)
 
 
 @pytest.fixture(scope="module")
@@ -247,11 +180,22 @@ def test_release_fetch_submit_collect_grade_and_return(hub, browser):
     as_user(LEARNERS[2], f"nbgrader fetch_assignment {ASSIGNMENT}", "~/pm-course")
     as_user(LEARNERS[2], f"nbgrader submit {ASSIGNMENT}", "~/pm-course")
 
+    # Any account on the machine can drop a submission into the exchange; only the roster's
+    # learners are graded.
+    subprocess.run(["useradd", "--create-home", INTRUDER], check=True)
+    try:
+        as_user(INTRUDER, f"nbgrader fetch_assignment {ASSIGNMENT}")
+        as_user(INTRUDER, f"nbgrader submit {ASSIGNMENT}")
+    finally:
+        subprocess.run(["userdel", "--remove", INTRUDER], capture_output=True)
+
     as_user(INSTRUCTOR, f"nbgrader collect {ASSIGNMENT}", course)
     course_dir = Path(os.path.expanduser(f"~{INSTRUCTOR}")) / COURSE_ID
     grade = [sys.executable, "-m", "pmtech.cli", "grade", ASSIGNMENT]
     done = subprocess.run(grade, cwd=course_dir, capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.returncode == 1, done.stdout + done.stderr  # one failure: the intruder
+    assert f"{INTRUDER}: not in the gradebook's roster" in done.stdout, done.stdout
+    assert (course_dir / "submitted" / INTRUDER / ASSIGNMENT).is_dir()  # kept
     scores = dict(
         gradebook(
             "SELECT a.student_id, sum(coalesce(g.auto_score, 0)) FROM grade g "
@@ -273,8 +217,7 @@ def test_release_fetch_submit_collect_grade_and_return(hub, browser):
     as_user(LEARNERS[2], f"nbgrader submit {ASSIGNMENT}", "~/pm-course")
     as_user(INSTRUCTOR, f"nbgrader collect --update {ASSIGNMENT}", course)
     done = subprocess.run(grade, cwd=course_dir, capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert "graded 1 of 3" in done.stdout
+    assert "graded 1 of 4" in done.stdout, done.stdout
     (again,) = gradebook(
         "SELECT sum(coalesce(g.auto_score, 0)) FROM grade g JOIN submitted_notebook s "
         "ON g.notebook_id = s.id JOIN submitted_assignment a ON s.assignment_id = a.id "
@@ -328,6 +271,38 @@ def test_a_learner_has_no_formgrader(hub, browser):
         assert "Manage Assignments" not in page.content()
     finally:
         page.close()
+
+
+def test_quiz_evidence_is_credited_to_the_account_that_handed_it_in(hub):
+    """Learner 2 writes learner 1's name into their own attempts and hands them in through
+    the exchange: the cohort view credits them to learner 2's account."""
+    from pmtech.bank import load_bank
+    from pmtech.cohort import cohort_edges
+
+    question = next(q for q in load_bank().questions.values() if q.level == 1)
+    record = (
+        "from pmtech.progress import Attempt, default_store\n"
+        f"default_store().record(Attempt(learner={LEARNERS[0]!r}, question_id={question.id!r}, "
+        f"topic={question.topic!r}, level=1, outcome='correct'))\n"
+    )
+    as_user(LEARNERS[1], f'python -c "{record}"')
+    course = f"~/{COURSE_ID}"
+    as_user(INSTRUCTOR, "nbgrader generate_assignment quiz-evidence --force", course)
+    as_user(INSTRUCTOR, "nbgrader release_assignment quiz-evidence", course)
+    as_user(LEARNERS[1], "nbgrader fetch_assignment quiz-evidence")
+    folder = f"~/pm-course/{COURSE_ID}/quiz-evidence"
+    out = as_user(
+        LEARNERS[1],
+        'python -c "from pmtech.hub.evidence import write_evidence; write_evidence()"',
+        folder,
+    )
+    assert "1 answers written" in out, out
+    as_user(LEARNERS[1], "nbgrader submit quiz-evidence")
+    as_user(INSTRUCTOR, "nbgrader collect quiz-evidence", course)
+    course_dir = Path(os.path.expanduser(f"~{INSTRUCTOR}")) / COURSE_ID
+    edges = cohort_edges(gradebook=None, course=course_dir)
+    assert set(edges) == {LEARNERS[1]}
+    assert edges[LEARNERS[1]][question.topic].levels[0].counted == 1
 
 
 def test_the_instructor_grades_a_written_answer_in_the_formgrader(hub, browser):

@@ -7,6 +7,7 @@ import re
 import nbformat
 import pytest
 
+from pmtech.nbcells import is_solution
 from pmtech.release import generate_release_copy, source_assignments
 
 from .conftest import REPO
@@ -45,8 +46,7 @@ def secret_lines(source_nb) -> list[str]:
     """Lines only graders may see: solution regions, hidden tests, model written answers."""
     secrets = []
     for cell in source_nb.cells:
-        meta = cell.get("metadata", {}).get("nbgrader", {})
-        if cell.cell_type == "markdown" and meta.get("solution"):
+        if cell.cell_type == "markdown" and is_solution(cell):
             secrets += cell.source.splitlines()
             continue
         for begin, end in (("BEGIN SOLUTION", "END SOLUTION"), ("BEGIN HIDDEN", "END HIDDEN")):
@@ -69,7 +69,7 @@ def test_release_holds_no_solution_no_hidden_test_no_answer(name):
         public = {
             ln.strip()
             for c in source.cells
-            if not (c.cell_type == "markdown" and c.metadata.get("nbgrader", {}).get("solution"))
+            if not (c.cell_type == "markdown" and is_solution(c))
             for ln in re.sub(
                 r"### BEGIN (SOLUTION|HIDDEN TESTS).*?### END \1", "", c.source, flags=re.S
             ).splitlines()

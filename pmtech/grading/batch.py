@@ -110,6 +110,7 @@ def grade_assignments(
             config = load_course_config(course, overrides)
             for assignment in assignments:
                 _check_gradebook(config, assignment)
+            roster = gradebook_roster(config) if roster_only(config) else set()
             summaries, tasks, journals, prints = [], [], {}, {}
             for assignment in assignments:
                 summary = Summary(assignment, len(learners[assignment]))
@@ -117,6 +118,9 @@ def grade_assignments(
                     course / "autograded" / f".pmtech-grade-{assignment}.json"
                 )
                 for student in learners[assignment]:
+                    if roster and student not in roster:  # an empty roster: everyone
+                        summary.failed.append(not_enrolled(student))
+                        continue
                     prints[assignment, student] = fingerprint(course, assignment, student)
                     if force or not journals[assignment].finished(
                         student, prints[assignment, student]
@@ -186,6 +190,43 @@ def _say_if_unconfined(mode: str) -> None:
         f"WARNING: learners' code is NOT isolated while it is graded ({reason}); a "
         "submission can read the solutions and hidden tests and change the gradebook.",
         file=sys.stderr,
+    )
+
+
+def roster_only(config) -> bool:
+    """True when the course grades only the learners its gradebook lists
+    (``c.PmtechGrade.roster_only = True`` in ``nbgrader_config.py``; a course hub sets it).
+    Otherwise every submission is graded and its learner added, as ``nbgrader autograde
+    --create`` does."""
+    return bool(config.get("PmtechGrade", {}).get("roster_only", False))
+
+
+def gradebook_roster(config) -> set[str]:
+    """The learners the gradebook lists."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(config.CourseDirectory.db_url, config.CourseDirectory.course_id) as gb:
+        roster = {student.id for student in gb.students}
+    if not roster:
+        raise GradingError(
+            "the course grades only the learners on its roster, and the gradebook lists "
+            "none: add them with 'nbgrader db student import roster.csv'"
+        )
+    return roster
+
+
+def not_enrolled(student: str) -> LearnerResult:
+    """A submission from someone the roster does not list: kept, not graded.
+
+    On a shared machine any account can drop a submission into the exchange; once the
+    instructor has a roster, only its learners are graded.
+    """
+    return LearnerResult(
+        student,
+        False,
+        0.0,
+        f"not in the gradebook's roster, so not graded (the submission is kept): add them "
+        f"with 'nbgrader db student add {student}' and run again",
     )
 
 

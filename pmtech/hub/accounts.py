@@ -8,7 +8,10 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import nbformat
+
 from pmtech.hub import HubError
+from pmtech.hub.evidence import EVIDENCE_ASSIGNMENT, evidence_notebook
 
 LEARNER_FOLDER = "pm-course"  # in a learner's home: the course notebooks, copied once
 
@@ -68,8 +71,17 @@ def instructor_course(repo: Path, instructor: str, course_id: str) -> Path:
     course = Path(home(instructor)) / course_id
     if not course.exists():
         course.mkdir()
-        shutil.copy(repo / "nbgrader_config.py", course / "nbgrader_config.py")
+        config = (repo / "nbgrader_config.py").read_text()
+        config += (
+            "\n# On a hub any account can drop a submission into the exchange: pmtech grade\n"
+            "# grades only the learners on the gradebook's roster (pmtech hub fills it).\n"
+            "c.PmtechGrade.roster_only = True\n"
+        )
+        (course / "nbgrader_config.py").write_text(config)
         shutil.copytree(repo / "source", course / "source", ignore=shutil.ignore_patterns("*.db"))
+        evidence = course / "source" / EVIDENCE_ASSIGNMENT
+        evidence.mkdir()
+        nbformat.write(evidence_notebook(), evidence / f"{EVIDENCE_ASSIGNMENT}.ipynb")
         _chown_tree(course, instructor)
     return course
 

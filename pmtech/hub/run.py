@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import secrets
 import shutil
 import socket
+import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from pmtech.hub import HubError
-from pmtech.hub.accounts import ensure_accounts, instructor_course, learner_course
+from pmtech.hub.accounts import ensure_accounts, home, instructor_course, learner_course
 from pmtech.hub.exchange import ensure_exchange
 from pmtech.hub.proxy import ensure_proxy
 from pmtech.hub.roles import write_role
@@ -40,6 +43,14 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def course_id_of(config: Path) -> str | None:
+    """The course id an ``nbgrader_config.py`` sets, read without running it."""
+    found = re.search(
+        r"^c\.CourseDirectory\.course_id\s*=\s*['\"]([^'\"]+)['\"]", config.read_text(), re.M
+    )
+    return found.group(1) if found else None
+
+
 def prepare_hub(settings: HubSettings, repo: Path, env_root: Path = ENV_ROOT) -> HubSettings:
     """Everything the hub needs, checked and made; the settings as saved in the run folder."""
     settings.check()
@@ -55,6 +66,12 @@ def prepare_hub(settings: HubSettings, repo: Path, env_root: Path = ENV_ROOT) ->
         )
     if not (repo / "source").is_dir() or not (repo / "nbgrader_config.py").exists():
         raise HubError(f"{repo} is not the course folder (no source/ or nbgrader_config.py)")
+    own = course_id_of(repo / "nbgrader_config.py")
+    if own != settings.course_id:
+        raise HubError(
+            f"unknown course {settings.course_id!r}: the course in {repo} is {own!r} (its "
+            "nbgrader_config.py); pass --course-id " + repr(own)
+        )
     ensure_exchange(Path(settings.exchange))
     proxy = ensure_proxy(env_root)
     user_env = build_user_env(repo, env_root)
@@ -69,10 +86,34 @@ def prepare_hub(settings: HubSettings, repo: Path, env_root: Path = ENV_ROOT) ->
     write_role(
         run_dir / "config" / "instructor", settings.course_id, settings.exchange, str(course)
     )
+    enrol(settings, course, user_env, run_dir / "config" / "instructor")
     extra = dict(settings.extra, hub_port=free_port(), proxy_api_port=free_port())
     ready = dataclasses.replace(settings, user_env=str(user_env), proxy=proxy, extra=extra)
     ready.save()
     return ready
+
+
+def enrol(settings: HubSettings, course: Path, user_env: Path, role: Path) -> None:
+    """Put the learners on the gradebook's roster, as the instructor (nbgrader's own import):
+    ``pmtech grade`` then grades only them, whoever else drops a submission in the exchange."""
+    roster = Path(tempfile.mkdtemp(prefix="pmtech-roster-")) / "roster.csv"
+    roster.write_text("id\n" + "".join(f"{name}\n" for name in settings.learners))
+    roster.parent.chmod(0o755)
+    roster.chmod(0o644)
+    env = [f"HOME={home(settings.instructor)}", f"PATH={user_env / 'bin'}:/usr/bin:/bin",
+           f"JUPYTER_CONFIG_PATH={role}", "LANG=C.UTF-8"]  # fmt: skip
+    done = subprocess.run(
+        ["runuser", "-u", settings.instructor, "--", "env", "-i", *env,
+         str(user_env / "bin" / "nbgrader"), "db", "student", "import", str(roster)],
+        cwd=course,
+        capture_output=True,
+        text=True,
+    )  # fmt: skip
+    shutil.rmtree(roster.parent, ignore_errors=True)
+    if done.returncode != 0:
+        raise HubError(
+            f"could not put the learners on the gradebook's roster:\n{done.stderr[-1500:]}"
+        )
 
 
 def hub_command(settings: HubSettings) -> tuple[list[str], dict[str, str]]:
