@@ -5,12 +5,14 @@
 #               and grading warns that submissions are not isolated, when it is missing)
 #   npm         installs configurable-http-proxy, JupyterHub's proxy (pmtech hub)
 #   python3     a Python every account can run, for the hub's shared environment
+#   postgresql  the gradebook-in-PostgreSQL tests start a server of their own
 set -u
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 command -v bwrap >/dev/null 2>&1 || missing+=(bubblewrap)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
 [ -x /usr/bin/python3 ] || missing+=(python3)
+compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi
