@@ -182,6 +182,7 @@ def test_release_fetch_submit_collect_grade_and_return(hub, browser):
 
     # Any account on the machine can drop a submission into the exchange; only the roster's
     # learners are graded.
+    subprocess.run(["userdel", "--remove", INTRUDER], capture_output=True)  # a failed run's
     subprocess.run(["useradd", "--create-home", INTRUDER], check=True)
     try:
         as_user(INTRUDER, f"nbgrader fetch_assignment {ASSIGNMENT}")
