@@ -51,10 +51,12 @@ def _bank_from_json(data: dict) -> Bank:
 
 
 def cache_file(directory: Path) -> Path:
+    """Where the checked bank of ``directory`` is kept, named by its files' digest."""
     return default_home() / "cache" / f"bank-{digest(directory)}.json"
 
 
 def read_cache(path: Path) -> Bank | None:
+    """The bank kept at ``path``, or None when it is absent, unreadable or of another format."""
     try:
         return _bank_from_json(json.loads(path.read_text(encoding="utf-8")))
     except (OSError, ValueError, KeyError, TypeError):
@@ -62,6 +64,7 @@ def read_cache(path: Path) -> Bank | None:
 
 
 def write_cache(path: Path, bank: Bank) -> None:
+    """Keep ``bank`` at ``path`` (atomic replace); a read-only home only costs speed."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")

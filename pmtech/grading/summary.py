@@ -57,6 +57,7 @@ class Summary:
 
 
 def clock(seconds: float) -> str:
+    """Seconds as minutes:seconds, as the summary and the progress line show them."""
     minutes, secs = divmod(int(round(seconds)), 60)
     return f"{minutes}:{secs:02d}"
 

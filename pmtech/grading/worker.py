@@ -67,6 +67,8 @@ def worker_log(course: Path) -> Path:
 
 
 def init_worker(course: str, overrides: dict) -> None:
+    """In a worker process: ignore Ctrl-C, die with the parent, write to the workers' log,
+    and load nbgrader with the course's configuration once."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C for everyone
     _die_with_parent()
     # Kernels inherit this process's stdout and stderr: send all to the log, not the terminal.
