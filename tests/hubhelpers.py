@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import shutil
 import subprocess
 import sys
@@ -11,9 +10,13 @@ import time
 import urllib.request
 from pathlib import Path
 
-from .servers import free_port
+from pmtech.hub.accounts import as_account
+from pmtech.hub.userenv import ENV_ROOT
+
+from .servers import free_port, stop
 
 REPO = Path(__file__).resolve().parent.parent
+USER_ENV = ENV_ROOT / "env"
 
 
 def remove_accounts(users) -> None:
@@ -60,11 +63,7 @@ def running_hub(root: Path, instructor: str, learners, keep_accounts: bool = Fal
             "pid": proc.pid,
         }
     finally:
-        proc.terminate()
-        try:
-            proc.wait(60)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc, 60)
         log.close()
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and any(
@@ -90,18 +89,13 @@ def log_in(browser, base: str, user: str):
     return page
 
 
-def run_as(user: str, role_dir: Path, command: str, cwd: str = "~") -> subprocess.CompletedProcess:
+def run_as(
+    user: str, role_dir: Path, command: str, cwd: str = "~", stdin: str | None = None
+) -> subprocess.CompletedProcess:
     """A shell command run as ``user`` in the hub's environment, with their role's config."""
-    home = os.path.expanduser(f"~{user}")
-    env = [
-        f"HOME={home}",
-        f"USER={user}",
-        "LANG=C.UTF-8",
-        "PATH=/opt/pmtech-hub/env/bin:/usr/bin:/bin",
-        f"JUPYTER_CONFIG_PATH={role_dir}",
-    ]
     return subprocess.run(
-        ["runuser", "-u", user, "--", "env", "-i", *env, "bash", "-c", f"cd {cwd} && {command}"],
+        as_account(user, USER_ENV, role_dir, ["bash", "-c", f"cd {cwd} && {command}"]),
+        input=stdin,
         capture_output=True,
         text=True,
         cwd="/",

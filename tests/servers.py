@@ -41,6 +41,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def stop(proc: subprocess.Popen, grace: float) -> None:
+    """Ask a server to stop; kill it when it has not after ``grace`` seconds."""
+    proc.terminate()
+    try:
+        proc.wait(grace)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
 @contextlib.contextmanager
 def jupyter_server(module: str, root: Path, workdir: Path, env: dict, args=(), cwd=None):
     """Run ``python -m module`` (jupyterlab or jupyter_server) on loopback until the block
@@ -84,8 +93,4 @@ def jupyter_server(module: str, root: Path, workdir: Path, env: dict, args=(), c
                     time.sleep(0.5)
             yield {"base": base, "token": token, "log": log_path}
         finally:
-            server.terminate()
-            try:
-                server.wait(20)
-            except subprocess.TimeoutExpired:
-                server.kill()
+            stop(server, 20)

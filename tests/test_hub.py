@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import subprocess
 import sys
 import time
@@ -35,7 +36,6 @@ INSTRUCTOR = "pmtteach"
 LEARNERS = ("pmtl1", "pmtl2", "pmtl3")
 INTRUDER = "pmtx"  # an account of the machine, not of the course
 ROOT = Path("/srv/pmtech-hub-test")
-USER_ENV = Path("/opt/pmtech-hub/env")
 
 pytestmark = pytest.mark.skipif(
     os.geteuid() != 0 or not sys.platform.startswith("linux"),
@@ -66,16 +66,13 @@ def fill_as(user: str, answers: dict[str, str]) -> None:
         "        c.source = answers[gid]\n"
         "nbformat.write(nb, p)\n"
     )
-    role_env = f"JUPYTER_CONFIG_PATH={ROOT / 'run' / 'config' / 'learner'}"
-    home = os.path.expanduser(f"~{user}")
-    subprocess.run(
-        ["runuser", "-u", user, "--", "env", "-i", f"HOME={home}", role_env,
-         str(USER_ENV / "bin" / "python"), "-c", script],
-        input=json.dumps(answers),
-        text=True,
-        check=True,
-        cwd="/",
-    )  # fmt: skip
+    done = run_as(
+        user,
+        ROOT / "run" / "config" / "learner",
+        f"python -c {shlex.quote(script)}",
+        stdin=json.dumps(answers),
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
 
 
 @pytest.fixture(scope="module")

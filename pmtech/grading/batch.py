@@ -118,7 +118,7 @@ def grade_assignments(
                     course / "autograded" / f".pmtech-grade-{assignment}.json"
                 )
                 for student in learners[assignment]:
-                    if roster and student not in roster:  # an empty roster: everyone
+                    if roster and student not in roster:  # no roster: everyone is graded
                         summary.failed.append(not_enrolled(student))
                         continue
                     prints[assignment, student] = fingerprint(course, assignment, student)

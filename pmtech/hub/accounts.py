@@ -50,6 +50,19 @@ def home(name: str) -> str:
     return pwd.getpwnam(name).pw_dir
 
 
+def as_account(name: str, user_env: Path, role: Path, argv: list[str]) -> list[str]:
+    """The command line that runs ``argv`` as account ``name``: a clean environment with its
+    home, the shared environment's programs and its role's Jupyter configuration."""
+    env = [
+        f"HOME={home(name)}",
+        f"USER={name}",
+        "LANG=C.UTF-8",
+        f"PATH={user_env / 'bin'}:/usr/bin:/bin",
+        f"JUPYTER_CONFIG_PATH={role}",
+    ]
+    return ["runuser", "-u", name, "--", "env", "-i", *env, *argv]
+
+
 def _chown_tree(path: Path, name: str) -> None:
     entry = pwd.getpwnam(name)
     for item in [path, *path.rglob("*")]:

@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 
 from pmtech.hub import HubError
-from pmtech.hub.accounts import ensure_accounts, home, instructor_course, learner_course
+from pmtech.hub.accounts import as_account, ensure_accounts, instructor_course, learner_course
 from pmtech.hub.exchange import ensure_exchange
 from pmtech.hub.proxy import ensure_proxy
 from pmtech.hub.roles import write_role
@@ -100,15 +100,13 @@ def enrol(settings: HubSettings, course: Path, user_env: Path, role: Path) -> No
     roster.write_text("id\n" + "".join(f"{name}\n" for name in settings.learners))
     roster.parent.chmod(0o755)
     roster.chmod(0o644)
-    env = [f"HOME={home(settings.instructor)}", f"PATH={user_env / 'bin'}:/usr/bin:/bin",
-           f"JUPYTER_CONFIG_PATH={role}", "LANG=C.UTF-8"]  # fmt: skip
+    nbgrader = [str(user_env / "bin" / "nbgrader"), "db", "student", "import", str(roster)]
     done = subprocess.run(
-        ["runuser", "-u", settings.instructor, "--", "env", "-i", *env,
-         str(user_env / "bin" / "nbgrader"), "db", "student", "import", str(roster)],
+        as_account(settings.instructor, user_env, role, nbgrader),
         cwd=course,
         capture_output=True,
         text=True,
-    )  # fmt: skip
+    )
     shutil.rmtree(roster.parent, ignore_errors=True)
     if done.returncode != 0:
         raise HubError(
