@@ -157,6 +157,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
         cell_timeout=args.cell_timeout,
         notebook_budget=args.budget,
         sandbox=args.sandbox,
+        scheduler=args.scheduler or os.environ.get("PMTECH_DASK_SCHEDULER") or None,
     )
     for summary in summaries:
         print("\n".join(summary.lines()))
@@ -267,6 +268,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--sandbox",
         choices=("auto", "required", "off"),
         help="confine learners' kernels: when possible (auto, the default), always, or never",
+    )
+    p.add_argument(
+        "--scheduler",
+        metavar="tcp://HOST:PORT",
+        help="grade on the Dask cluster of this scheduler (default: $PMTECH_DASK_SCHEDULER; "
+        "unset: grade on this machine)",
     )
     p.set_defaults(func=cmd_grade)
 

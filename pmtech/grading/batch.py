@@ -9,6 +9,7 @@ interrupted run resume; ``summary.py`` reports what happened.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import sys
@@ -76,11 +77,14 @@ def grade_assignments(
     notebook_budget: int | None = None,
     progress: Callable[[int, int], None] | None = None,
     sandbox: str | None = None,
+    scheduler: str | None = None,
 ) -> list[Summary]:
-    """Grade every submitted learner of each assignment with one set of ``jobs`` workers.
+    """Grade every submitted learner of each assignment with one set of ``jobs`` workers, or
+    on the Dask cluster whose scheduler is at ``scheduler`` (``cluster.py``).
 
     Learners already graded with the same submission are skipped unless ``force``; the
-    progress callback gets (finished, failed) after each learner.
+    progress callback gets (finished, failed) after each learner. The gradebook and the
+    scheduler are checked before anything is written.
     """
     skip_slow_format_checker()
     course = Path(course).resolve()
@@ -89,6 +93,8 @@ def grade_assignments(
     for assignment in assignments:
         if not (course / "source" / assignment).is_dir():
             raise GradingError(f"no assignment {assignment!r} in {course / 'source'}")
+    if scheduler and jobs:
+        raise GradingError("--jobs sets local workers; on a cluster, its workers grade")
     jobs = jobs or default_jobs()
     if jobs < 1:
         raise GradingError(f"--jobs must be at least 1, got {jobs}")
@@ -99,18 +105,21 @@ def grade_assignments(
         overrides["BudgetedExecute.notebook_budget"] = notebook_budget
     if sandbox is not None:
         overrides["BudgetedExecute.sandbox"] = sandbox
-    _say_if_unconfined(sandbox or "auto")
+    if not scheduler:
+        _say_if_unconfined(sandbox or "auto")
     students = list(students) if students is not None else None
     learners = {a: submissions(course, a, students) for a in assignments}
     start = time.perf_counter()
-    with course_lock(course):
-        # Workers load nbgrader while this process checks the gradebook and the journals.
-        pool = Pool(course, feedback, overrides, jobs)
+    config = load_course_config(course, overrides)
+    for assignment in assignments:
+        _check_gradebook(config, assignment)
+    roster = gradebook_roster(config) if roster_only(config) else set()
+    cluster = None
+    if scheduler:
+        cluster = _cluster(scheduler, course, config, feedback, overrides, sandbox or "auto")
+    with _closed_on_error(cluster), course_lock(course):
+        pool = cluster or Pool(course, feedback, overrides, jobs)
         try:
-            config = load_course_config(course, overrides)
-            for assignment in assignments:
-                _check_gradebook(config, assignment)
-            roster = gradebook_roster(config) if roster_only(config) else set()
             summaries, tasks, journals, prints = [], [], {}, {}
             for assignment in assignments:
                 summary = Summary(assignment, len(learners[assignment]))
@@ -157,6 +166,44 @@ def grade_assignments(
         summary.interrupted = interrupted
         summary.seconds = time.perf_counter() - start
     return summaries
+
+
+def _cluster(scheduler: str, course: Path, config, feedback: bool, overrides: dict, mode: str):
+    from pmtech.grading.cluster import ClusterRunner, connect, unconfined_workers
+    from pmtech.grading.worker import gradebook_digest
+
+    client = connect(scheduler)
+    with _closed_on_error(client):
+        unconfined = unconfined_workers(client) if mode != "off" else {}
+        if unconfined:
+            where = "; ".join(f"{name}: {reason}" for name, reason in sorted(unconfined.items()))
+            if mode == "required":
+                raise GradingError(f"cannot confine learners' kernels on every worker ({where})")
+            print(
+                f"WARNING: learners' code is NOT isolated on some workers ({where}); a "
+                "submission graded there can read the solutions and hidden tests and change "
+                "the gradebook.",
+                file=sys.stderr,
+            )
+    return ClusterRunner(
+        client,
+        course,
+        config.CourseDirectory.course_id,
+        feedback,
+        overrides,
+        gradebook_digest(config),
+    )
+
+
+@contextlib.contextmanager
+def _closed_on_error(resource):
+    """Close ``resource`` (if any) when the block fails; it stays open otherwise."""
+    try:
+        yield
+    except BaseException:
+        if resource is not None:
+            resource.close()
+        raise
 
 
 def hand_back(course: Path) -> None:
@@ -232,6 +279,7 @@ def not_enrolled(student: str) -> LearnerResult:
 
 def _check_gradebook(config, assignment: str) -> None:
     from nbgrader.api import Gradebook, MissingEntry
+    from sqlalchemy.exc import SQLAlchemyError
 
     db_url = config.CourseDirectory.db_url
     try:
@@ -242,4 +290,17 @@ def _check_gradebook(config, assignment: str) -> None:
             f"the gradebook has no assignment {assignment!r}: run "
             f"'nbgrader generate_assignment {assignment}' first"
         ) from None
+    except SQLAlchemyError as exc:
+        detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        raise GradingError(f"cannot open the gradebook {shown_url(db_url)}: {detail}") from None
     use_wal(db_url)
+
+
+def shown_url(db_url: str) -> str:
+    """A database URL fit to print: its password replaced by ``***``."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(db_url).render_as_string(hide_password=True)
+    except Exception:  # not a URL SQLAlchemy can read: show only its scheme
+        return db_url.split(":", 1)[0] + "://..."

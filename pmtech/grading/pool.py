@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import time
 from multiprocessing import get_context
 from pathlib import Path
 
 from pmtech.grading import GradingError
+from pmtech.grading.slots import claim_slot
 from pmtech.grading.summary import LearnerResult
 from pmtech.grading.worker import grade_one, init_worker, skip_slow_format_checker, worker_log
 
 
-def _worker_main(conn, course: str, feedback: bool, overrides: dict, slot: int) -> None:
+def _worker_main(conn, course: str, feedback: bool, overrides: dict) -> None:
     """A worker process: load nbgrader once, then grade what the parent sends."""
-    os.environ["PMTECH_GRADING_SLOT"] = str(slot)  # its own sandbox uid, so limits are per learner
+    claim_slot()  # its own sandbox uid, so limits are per learner
     skip_slow_format_checker()
     init_worker(course, overrides)
     conn.send("ready")
@@ -30,11 +30,10 @@ def _worker_main(conn, course: str, feedback: bool, overrides: dict, slot: int) 
 class _Worker:
     """One worker process, its pipe, and the learner it is grading (if any)."""
 
-    def __init__(self, context, course: Path, feedback: bool, overrides: dict, slot: int):
-        self.slot = slot
+    def __init__(self, context, course: Path, feedback: bool, overrides: dict):
         self.conn, child = context.Pipe()
         self.process = context.Process(
-            target=_worker_main, args=(child, str(course), feedback, overrides, slot), daemon=True
+            target=_worker_main, args=(child, str(course), feedback, overrides), daemon=True
         )
         self.process.start()
         child.close()
@@ -58,7 +57,7 @@ class Pool:
         self.context = get_context("spawn")
         self.args = (course, feedback, overrides)
         self.course = course
-        self.workers = [_Worker(self.context, *self.args, slot) for slot in range(jobs)]
+        self.workers = [_Worker(self.context, *self.args) for _ in range(jobs)]
 
     def run(self, tasks: list[tuple[str, str]], finish) -> bool:
         """Grade every task, calling ``finish(assignment, outcome)``; True if interrupted."""
@@ -112,7 +111,7 @@ class Pool:
                 LearnerResult(student, False, time.perf_counter() - worker.started, reason),
             )
         if queue:
-            self.workers.append(_Worker(self.context, *self.args, worker.slot))
+            self.workers.append(_Worker(self.context, *self.args))
 
     def close(self) -> None:
         """Stop every worker (they get no more work; a stuck one is killed)."""

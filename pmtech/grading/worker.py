@@ -34,6 +34,7 @@ def skip_slow_format_checker() -> None:
 
 
 _API = None
+_LOADED: tuple | None = None
 
 
 def load_course_config(course: Path, overrides: dict):
@@ -67,8 +68,8 @@ def worker_log(course: Path) -> Path:
 
 
 def init_worker(course: str, overrides: dict) -> None:
-    """In a worker process: ignore Ctrl-C, die with the parent, write to the workers' log,
-    and load nbgrader with the course's configuration once."""
+    """In a local worker process: ignore Ctrl-C, die with the parent, write to the workers'
+    log, and load nbgrader with the course's configuration once."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C for everyone
     _die_with_parent()
     # Kernels inherit this process's stdout and stderr: send all to the log, not the terminal.
@@ -76,13 +77,34 @@ def init_worker(course: str, overrides: dict) -> None:
     os.dup2(log, 1)
     os.dup2(log, 2)
     os.close(log)
+    load_api(course, overrides)
+
+
+def load_api(course: str, overrides: dict) -> None:
+    """Load nbgrader's API for ``course`` in this process (once per course and overrides)."""
+    global _API, _LOADED
+    if (course, sorted(overrides.items())) == _LOADED:
+        return
     warnings.simplefilter("ignore")  # nbgrader's SQLAlchemy warnings, once per learner
     from nbgrader.apps.api import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
 
-    global _API
     config = load_course_config(Path(course), overrides)
     _API = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
+    _LOADED = (course, sorted(overrides.items()))
+
+
+def gradebook_digest(config) -> str:
+    """A digest of the gradebook URL a configuration grades into: two processes can check
+    they share a gradebook without ever sending its password."""
+    import hashlib
+
+    return hashlib.sha256(str(config.CourseDirectory.db_url).encode()).hexdigest()
+
+
+def loaded_gradebook_digest() -> str:
+    """The digest of the gradebook this process's nbgrader writes to (see :func:`load_api`)."""
+    return gradebook_digest(_API.config)
 
 
 RESOURCE_SIGNS = {
