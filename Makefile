@@ -1,5 +1,5 @@
 # The course's commands. Each target creates .venv on first use; nothing is installed globally.
-#   make lab     open the course in JupyterLab
+#   make lab     open the course in JupyterLab (a learner's view; ROLE=instructor for all tools)
 #   make test    lint, validate the bank, run the whole test suite
 #   make bench   run the benchmarks and print their figures
 #   make release regenerate release/ from source/ with nbgrader (instructors)
@@ -8,8 +8,6 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-# jupyter refuses to start as root unless told; containers often run as root.
-ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 .PHONY: lab test bench lint release hub clean-venv
 
@@ -29,8 +27,10 @@ $(VENV)/.test: requirements-test.txt $(VENV)/.runtime
 	$(BIN)/pip install --quiet -r requirements-test.txt
 	touch $@
 
+# A learner's JupyterLab on this folder (ROLE=instructor shows nbgrader's instructor tools).
+ROLE ?= learner
 lab: $(VENV)/.runtime
-	$(BIN)/jupyter lab $(ROOT_FLAG) notebooks/00-start-here.ipynb
+	$(BIN)/pmtech lab . $(if $(filter instructor,$(ROLE)),--instructor,)
 
 lint: $(VENV)/.test
 	$(BIN)/ruff check .

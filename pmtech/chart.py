@@ -51,19 +51,25 @@ def _rows(edges: Mapping[str, TopicEdge], bank: Bank):
     return known + extra
 
 
-def edge_table(edges: Mapping[str, TopicEdge], bank: Bank | None = None, learner: str = "") -> str:
-    """The chart's data as plain text: per topic, each level's status and the edge."""
+def edge_table(
+    edges: Mapping[str, TopicEdge], bank: Bank | None = None, learner: str = "", legend=True
+) -> str:
+    """The chart's data as plain text: per topic, each level's status and the edge (the
+    twin of a figure drawn from the same ``edges``; ``legend=False`` leaves out the key)."""
     bank = bank or load_bank()
     rows = _rows(edges, bank)
     width = max([len(title) for _, title, _ in rows] + [20]) + 4
     cell = 16
-    legend = " · ".join(f"L{lv} {name}" for lv, name in LEVEL_NAMES.items())
-    out = [
-        f"Knowledge edge{' of ' + learner if learner else ''}",
-        legend,
-        "Each cell: status, then points / questions counted. "
-        "Edge: the highest level with every level up to it held.",
-        "",
+    levels = " · ".join(f"L{lv} {name}" for lv, name in LEVEL_NAMES.items())
+    out = [f"Knowledge edge{' of ' + learner if learner else ''}"]
+    if legend:
+        out += [
+            levels,
+            "Each cell: status, then points / questions counted. "
+            "Edge: the highest level with every level up to it held.",
+            "",
+        ]
+    out += [
         f"{'topic':<{width}}" + "".join(f"{'L' + str(lv):<{cell}}" for lv in LEVELS) + "edge  bar",
     ]
     current = object()
@@ -82,7 +88,28 @@ def edge_table(edges: Mapping[str, TopicEdge], bank: Bank | None = None, learner
     return "\n".join(out)
 
 
-ROW_INCHES = 0.34  # one topic's row; one area's chart stays within a laptop screen's height
+ROW_INCHES = 0.34  # one topic's row
+PANEL_ROWS = 16  # topics in one figure: 1.9 + 0.34 * 16 inches = 745 px at 100 dpi
+
+
+def panels(
+    edges: Mapping[str, TopicEdge], bank: Bank
+) -> list[tuple[str, str | None, dict[str, TopicEdge]]]:
+    """The chart cut to fit a laptop screen: one panel per area (an area with more than
+    :data:`PANEL_ROWS` topics in parts), as (name, area id, that panel's edges), in rubric
+    order; topics no area lists come last, in a panel named ``other``."""
+    out = []
+    for area in bank.areas:
+        ids = [t.id for t in area.topics if t.id in edges]
+        parts = [ids[i : i + PANEL_ROWS] for i in range(0, len(ids), PANEL_ROWS)]
+        for n, part in enumerate(parts, 1):
+            name = area.id if len(parts) == 1 else f"{area.id}-{n}"
+            out.append((name, area.id, {tid: edges[tid] for tid in part}))
+    listed = {t.id for a in bank.areas for t in a.topics}
+    extra = {tid: e for tid, e in edges.items() if tid not in listed}
+    if extra:
+        out.append(("other", None, extra))
+    return out
 
 
 def draw_learner_chart(
@@ -286,12 +313,12 @@ def show_progress(
     learner = learner or default_learner()
     bank = bank or load_bank()
     edges = learner_edges(store, learner, bank)
-    print(edge_table(edges, bank, learner))
-    for area in bank.areas:  # one chart per area, each short enough for a laptop screen
-        if not any(t.id in edges for t in area.topics):
-            continue
+    # One figure per panel, each short enough for a laptop screen, its table just above it.
+    for n, (_, area_id, shown) in enumerate(panels(edges, bank)):
+        print(("\n" if n else "") + edge_table(shown, bank, learner, legend=n == 0))
         buffer = io.BytesIO()
-        draw_learner_chart(edges, bank, learner, area.id).savefig(buffer, format="png", dpi=100)
+        fig = draw_learner_chart(shown, bank, learner, area_id)
+        fig.savefig(buffer, format="png", dpi=100)
         display(Image(buffer.getvalue()))
     if png:
         save_figure(draw_learner_chart(edges, bank, learner), png)

@@ -32,20 +32,68 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_progress(args: argparse.Namespace) -> int:
-    """Print the learner's knowledge-edge table and write the chart as PNG."""
+    """Print the learner's knowledge-edge table and write the chart as PNG files, one per
+    panel (each fits a laptop screen), or the whole chart in one with ``--full``."""
     from pmtech.bank import load_bank
-    from pmtech.chart import draw_learner_chart, edge_table, learner_edges, save_figure
+    from pmtech.chart import draw_learner_chart, edge_table, learner_edges, panels, save_figure
 
     bank = load_bank()
     store = ProgressStore(args.store)
     learner = args.learner or default_learner()
     edges = learner_edges(store, learner, bank)
     print(edge_table(edges, bank, learner))
-    if not args.no_png:
-        png = Path(args.png) if args.png else store.path.parent / "knowledge-edge.png"
+    if args.no_png:
+        return 0
+    folder = Path(args.out) if args.out else store.path.parent
+    if args.full or args.png:
+        png = Path(args.png) if args.png else folder / "knowledge-edge.png"
         save_figure(draw_learner_chart(edges, bank, learner), png)
         print(f"\nChart written to {png}")
+        return 0
+    written = [
+        save_figure(draw_learner_chart(shown, bank, learner, area_id),
+                    folder / f"knowledge-edge-{name}.png")
+        for name, area_id, shown in panels(edges, bank)
+    ]  # fmt: skip
+    print("\nCharts written, one per area:\n" + "\n".join(f"  {path}" for path in written))
     return 0
+
+
+def cmd_lab(args: argparse.Namespace) -> int:
+    """Copy the course into a working folder once, then open JupyterLab on 00-start-here."""
+    import subprocess
+
+    from pmtech.coursefiles import START_NOTEBOOK, CourseFilesError, copy_course
+    from pmtech.labroles import with_role, write_role
+
+    folder = Path(args.folder).expanduser().resolve()
+    try:
+        copied = copy_course(folder)
+    except CourseFilesError as exc:
+        print(f"pmtech lab: {exc}", file=sys.stderr)
+        return 2
+    if copied:
+        print(
+            f"Copied {len(copied)} course files into {folder} (your own files are never touched)."
+        )
+    role = "instructor" if args.instructor else "learner"
+    config = write_role(default_home() / "jupyter" / role, role)
+    cmd = [
+        sys.executable,
+        "-m",
+        "jupyterlab",
+        str(START_NOTEBOOK),
+        f"--ServerApp.root_dir={folder}",
+    ]
+    if getattr(os, "geteuid", lambda: 1)() == 0:
+        cmd.append("--allow-root")  # containers often run as root; jupyter refuses unless told
+    cmd += args.jupyter_args
+    print(f"Opening JupyterLab in {folder} (Ctrl-C stops it). Your progress: {default_home()}")
+    proc = subprocess.Popen(cmd, cwd=folder, env=with_role(dict(os.environ), config))
+    try:
+        return proc.wait()
+    except KeyboardInterrupt:  # JupyterLab got the same Ctrl-C and is shutting down
+        return proc.wait()
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -210,9 +258,22 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("progress", help="show where your knowledge runs out")
     p.add_argument("--learner", help="learner name (default: PMTECH_LEARNER or login name)")
     p.add_argument("--store", help=store_help)
-    p.add_argument("--png", help="where to write the chart (default: next to the store)")
+    p.add_argument("--out", help="folder for the charts (default: next to the store)")
+    p.add_argument("--full", action="store_true", help="one chart of every topic instead")
+    p.add_argument("--png", help="write the one full chart to this file")
     p.add_argument("--no-png", action="store_true", help="print the table only")
     p.set_defaults(func=cmd_progress)
+
+    p = sub.add_parser("lab", help="open the course in JupyterLab, in a folder of your choosing")
+    p.add_argument(
+        "folder",
+        nargs="?",
+        default=str(Path.home() / "pm-course"),
+        help="your working folder: the course is copied in once, your work is never "
+        "overwritten (default: ~/pm-course)",
+    )
+    p.add_argument("--instructor", action="store_true", help="show nbgrader's instructor tools too")
+    p.set_defaults(func=cmd_lab, jupyter_args=[])  # options after -- go to JupyterLab
 
     p = sub.add_parser("export", help="export your attempts to JSON for an instructor")
     p.add_argument("file")
@@ -308,7 +369,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; known errors print a clear message and return 1 or 2."""
-    args = build_parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    passed_on = argv[argv.index("--") + 1 :] if "--" in argv else []
+    parser = build_parser()
+    args = parser.parse_args(argv[: len(argv) - len(passed_on) - 1] if "--" in argv else argv)
+    if passed_on:
+        if args.command != "lab":
+            parser.error("options after -- are passed to JupyterLab by 'pmtech lab' only")
+        args.jupyter_args = passed_on
     try:
         return args.func(args)
     except (BankError, StoreError, AssignmentError, CohortError, GradingError, HubError) as exc:

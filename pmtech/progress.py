@@ -1,7 +1,8 @@
 """The learner's attempt log: one SQLite file, safe for several kernels at once.
 
-Every answer from a quiz, the diagnostic or an exercise check is one row. The file lives in
-``$PMTECH_HOME/progress.db`` (default ``~/.pmtech/progress.db``). Writes use WAL mode and one
+Every answer from a quiz, the diagnostic or an exercise check is one row. The file is
+``progress.db`` in the course's data folder (``paths.py``: ``$PMTECH_HOME``, otherwise the
+operating system's place for user data). Writes use WAL mode and one
 short ``BEGIN IMMEDIATE`` transaction each, so two notebooks open at once never lose a row.
 A file that is not a readable progress store is renamed aside (never deleted) and a fresh store
 is started, with a warning that says where the old file went.

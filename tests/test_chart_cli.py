@@ -11,6 +11,7 @@ from pmtech.chart import (
     draw_learner_chart,
     edge_table,
     learner_edges,
+    panels,
     save_figure,
 )
 from pmtech.cli import main
@@ -68,15 +69,22 @@ def test_cohort_chart_for_many_learners(tmp_path):
     assert fig.axes[0].get_ylabel() == "80 learners"
 
 
-def test_cli_progress_prints_table_and_writes_png(private_home, capsys):
+def test_cli_progress_prints_table_and_writes_one_png_per_area(private_home, capsys):
+    """``pmtech progress`` writes a chart per area, each at most about a screen tall;
+    ``--full`` writes the one chart of every topic instead."""
     store = ProgressStore()
     answer_topic(store, "specs", 1)
     assert main(["progress"]) == 0
     out = capsys.readouterr().out
     assert "Knowledge edge of tester" in out
-    png = private_home / "knowledge-edge.png"
-    assert f"Chart written to {png}" in out
-    png_size(png)
+    for area in load_bank().areas:
+        png = private_home / f"knowledge-edge-{area.id}.png"
+        assert f"  {png}" in out
+        assert png_size(png)[1] <= 900
+    assert not (private_home / "knowledge-edge.png").exists()
+    assert main(["progress", "--full"]) == 0
+    assert f"Chart written to {private_home / 'knowledge-edge.png'}" in capsys.readouterr().out
+    assert png_size(private_home / "knowledge-edge.png")[1] > 1200
 
 
 def test_cli_export_import_round_trip(tmp_path, capsys):
@@ -102,21 +110,43 @@ def test_cli_reports_a_bad_import_without_traceback(tmp_path, capsys):
 
 
 def test_one_chart_per_area_fits_a_laptop_screen(tmp_path):
-    """Is each area's chart at most about 800 pixels tall at the notebook's 100 dpi, and does
-    it hold that area's topics only?"""
+    """With evidence in every topic: is each area's chart at most about 800 pixels tall at
+    the notebook's 100 dpi, does it hold that area's topics only, and do the panels hold
+    every topic once?"""
     store = ProgressStore(tmp_path / "p.db")
-    answer_topic(store, "caching", 3)
     bank = load_bank()
+    for n, topic in enumerate(bank.topics_with_questions()):
+        answer_topic(store, topic.id, n % 6)
     edges = learner_edges(store, "tester", bank)
-    for area in bank.areas:
-        fig = draw_learner_chart(edges, bank, "tester", area.id)
-        path = tmp_path / f"{area.id}.png"
+    assert all(any(lv.counted for lv in e.levels) for e in edges.values())
+    cut = panels(edges, bank)
+    assert [name for name, _, _ in cut] == [area.id for area in bank.areas]
+    assert sorted(t for _, _, shown in cut for t in shown) == sorted(edges)
+    for name, area_id, shown in cut:
+        fig = draw_learner_chart(shown, bank, "tester", area_id)
+        path = tmp_path / f"{name}.png"
         fig.savefig(path, dpi=100)
         width, height = png_size(path)
-        assert height <= 800, f"{area.id}: {height} px"
+        assert height <= 800 and width <= 1200, f"{name}: {width}x{height} px"
         labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
-        assert len(labels) == len(area.topics)
-        titles = {t.title for t in area.topics}
+        titles = {t.title for t in bank.area(area_id).topics}
+        assert len(labels) == len(shown)
         assert all(label.split("  (edge")[0] in titles for label in labels)
+        table = edge_table(shown, bank, "tester", legend=False)
+        assert all(bank.topic(t).title in table for t in shown)
     whole = draw_learner_chart(edges, bank, "tester")
     assert len(whole.axes[0].get_yticklabels()) == sum(len(a.topics) for a in bank.areas)
+
+
+def test_an_area_with_more_topics_than_a_screen_holds_is_cut_in_parts(monkeypatch):
+    """An area longer than one panel is drawn in parts, each within the row limit."""
+    import pmtech.chart
+
+    monkeypatch.setattr(pmtech.chart, "PANEL_ROWS", 6)
+    bank = load_bank()
+    edges = {t.id: topic_edges([], [t.id])[t.id] for t in bank.topics_with_questions()}
+    cut = panels(edges, bank)
+    depth = [(name, shown) for name, area_id, shown in cut if area_id == "depth"]
+    assert [name for name, _ in depth] == ["depth-1", "depth-2", "depth-3"]
+    assert all(len(shown) <= 6 for _, shown in depth)
+    assert sum(len(shown) for _, shown in depth) == len(bank.area("depth").topics)

@@ -4,7 +4,7 @@ Each account's server starts with ``JUPYTER_CONFIG_PATH`` pointing at its role's
 the role is configuration, not a different installation:
 
 - learners: nbgrader's Assignments list only (no formgrader, no course list, no "Create
-  Assignment" panel), and no news pop-up;
+  Assignment" panel), and no news pop-up (``pmtech/labroles.py``, role ``hub-learner``);
 - the instructor: everything nbgrader has, with the course folder as nbgrader's root.
 
 Both get nbgrader's exchange (``path_includes_course``: several courses can share a hub) and
@@ -15,22 +15,10 @@ pages, which is what JupyterHub's default ``frame-ancestors 'none'`` guards agai
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
+from pmtech import labroles
 from pmtech.hub.accounts import LEARNER_FOLDER
-
-LEARNER_HIDDEN_LAB_PLUGINS = (
-    "@jupyter/nbgrader:formgrader",
-    "@jupyter/nbgrader:create-assignment",
-    "@jupyter/nbgrader:course-list",
-    "@jupyterlab/apputils-extension:announcements",  # "get notified about Jupyter news?"
-)
-INSTRUCTOR_HIDDEN_LAB_PLUGINS = ("@jupyterlab/apputils-extension:announcements",)
-LEARNER_OFF_SERVER_EXTENSIONS = (
-    "nbgrader.server_extensions.formgrader",
-    "nbgrader.server_extensions.course_list",
-)
 
 
 def nbgrader_config(course_id: str, exchange: str, course_root: str | None) -> str:
@@ -55,21 +43,13 @@ def nbgrader_config(course_id: str, exchange: str, course_root: str | None) -> s
 def write_role(folder: Path, course_id: str, exchange: str, course_root: str | None) -> Path:
     """Write one role's configuration folder (readable by every account); return it."""
     learner = course_root is None
-    (folder / "labconfig").mkdir(parents=True, exist_ok=True)
-    (folder / "nbgrader_config.py").write_text(nbgrader_config(course_id, exchange, course_root))
-    hidden = LEARNER_HIDDEN_LAB_PLUGINS if learner else INSTRUCTOR_HIDDEN_LAB_PLUGINS
-    page = {"disabledExtensions": {name: True for name in hidden}}
-    (folder / "labconfig" / "page_config.json").write_text(json.dumps(page, indent=1))
-    server: dict = {
+    frame_self = {
         "ServerApp": {
             "tornado_settings": {"headers": {"Content-Security-Policy": "frame-ancestors 'self'"}}
         }
     }
-    if learner:
-        server["ServerApp"]["jpserver_extensions"] = {
-            name: False for name in LEARNER_OFF_SERVER_EXTENSIONS
-        }
-    (folder / "jupyter_server_config.json").write_text(json.dumps(server, indent=1))
+    labroles.write_role(folder, "hub-learner" if learner else "instructor", frame_self)
+    (folder / "nbgrader_config.py").write_text(nbgrader_config(course_id, exchange, course_root))
     for path in [folder, *folder.rglob("*")]:
         path.chmod(0o755 if path.is_dir() else 0o644)
     return folder
