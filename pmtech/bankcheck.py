@@ -38,11 +38,12 @@ class Problem:
     message: str
     question_id: str | None = None
     field: str | None = None
+    kind: str = "question"  # what question_id names: a question, or a ladder
 
     def __str__(self) -> str:
         where = [self.file]
         if self.question_id:
-            where.append(f"question {self.question_id!r}")
+            where.append(f"{self.kind} {self.question_id!r}")
         if self.field:
             where.append(f"field {self.field!r}")
         return f"{': '.join(where)}: {self.message}"

@@ -8,7 +8,7 @@ from pathlib import Path
 QUESTIONS_DIR = Path(__file__).parent / "questions"
 AREAS_FILE = "areas.yaml"
 # Course data kept beside the bank, not questions.
-COURSE_DATA_FILES = ("glossary.yaml", "schedule.yaml", "terms-to-define.yaml")
+COURSE_DATA_FILES = ("glossary.yaml", "schedule.yaml", "terms-to-define.yaml", "ladders.yaml")
 KINDS = ("choice", "multi", "number", "order", "explain")
 OPEN_KINDS = ("number", "order", "explain")  # answered without options to pick from
 LEVELS = (1, 2, 3, 4, 5)

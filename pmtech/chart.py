@@ -347,3 +347,75 @@ def where_it_runs_out(edges: Mapping[str, TopicEdge], bank: Bank | None = None) 
             flag = "  <- below the bar" if edge.edge < area.bar and gap is not None else ""
             lines.append(f"  {topic.title:<52} {where}{flag}")
     return "\n".join(lines)
+
+
+def draw_calibration_chart(gaps, bank: Bank, area_id: str, learner: str = ""):
+    """One area's calibration as a matplotlib Figure: per topic, the level the learner
+    predicted (hollow) and the edge measured (filled), joined red when over-rated and blue
+    when under-rated; the title says the mean gap."""
+    from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+
+    from pmtech.calibration import describe
+
+    rows = [g for g in gaps if g.area == area_id]
+    n = max(len(rows), 1)
+    fig = Figure(figsize=(9.5, 1.8 + ROW_INCHES * n), layout="constrained")
+    ax = fig.add_subplot()
+    ax.set_xlim(-0.3, 5.3)
+    ax.set_ylim(n - 0.5, -0.5)
+    for y, g in enumerate(rows):
+        colour = "#c62828" if g.gap > 0 else "#1565c0" if g.gap < 0 else "#616161"
+        ax.plot([g.measured, g.predicted], [y, y], color=colour, linewidth=2.5, zorder=1)
+        ax.scatter([g.measured], [y], s=70, color=colour, zorder=2)
+        ax.scatter([g.predicted], [y], s=70, facecolor="white", edgecolor=colour, linewidth=2,
+                   zorder=3)  # fmt: skip
+        ax.text(5.45, y, f"{g.gap:+d}", va="center", fontsize=9, color=colour)
+    ax.set_yticks(range(len(rows)))
+    ax.set_yticklabels([g.title for g in rows], fontsize=9)
+    ax.set_xticks(range(6))
+    ax.set_xticklabels(["0"] + [f"L{lv}" for lv in LEVELS], fontsize=9)
+    ax.grid(axis="x", color="#e0e0e0")
+    ax.set_axisbelow(True)
+    for spine in ("top", "right"):
+        ax.spines[spine].set_visible(False)
+    said = describe(rows) if rows else "no topic compared yet"
+    title = bank.area(area_id).title + (f" · {learner}" if learner else "")
+    ax.set_title(f"{title}\n{said}", fontsize=10.5, loc="left")
+    handles = [
+        Line2D([0], [0], marker="o", color="#616161", markerfacecolor="white", linestyle="",
+               label="you predicted"),
+        Line2D([0], [0], marker="o", color="#616161", linestyle="", label="you showed (edge)"),
+        Line2D([0], [0], color="#c62828", linewidth=2.5, label="over-rated"),
+        Line2D([0], [0], color="#1565c0", linewidth=2.5, label="under-rated"),
+    ]  # fmt: skip
+    fig.legend(handles=handles, loc="outside lower center", ncol=4, fontsize=8.5, frameon=False)
+    if not rows:
+        ax.text(2.5, 0, "No topic with both a self-rating and evidence yet", ha="center")
+    return fig
+
+
+def show_calibration(
+    store: ProgressStore | None = None, learner: str | None = None, bank: Bank | None = None
+):
+    """Notebook helper: the calibration table, then one chart per area with a comparison;
+    returns the per-topic gaps."""
+    from IPython.display import Image, display
+
+    from pmtech.calibration import calibration_table, topic_gaps
+    from pmtech.progress import default_store
+
+    store = store or default_store()
+    learner = learner or default_learner()
+    bank = bank or load_bank()
+    edges = learner_edges(store, learner, bank)
+    gaps = topic_gaps(store.latest_ratings(learner), edges, bank)
+    print(calibration_table(gaps, bank))
+    for area in bank.areas:
+        if any(g.area == area.id for g in gaps):
+            buffer = io.BytesIO()
+            draw_calibration_chart(gaps, bank, area.id, learner).savefig(
+                buffer, format="png", dpi=100
+            )
+            display(Image(buffer.getvalue()))
+    return gaps

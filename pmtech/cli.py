@@ -16,8 +16,17 @@ from pmtech.selfstudy import AssignmentError
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    """Check the question bank; print every problem with its file, id and field."""
+    """Check the question bank and its follow-up ladders; print every problem with its file,
+    id and field."""
+    from pmtech.ladders import LADDERS_FILE, validate_ladders
+
     bank, problems = validate_bank(args.directory)
+    ladders: dict = {}
+    if not problems:
+        folder = Path(args.directory) if args.directory else None
+        path = folder / LADDERS_FILE if folder else None
+        if path is None or path.exists():
+            ladders, problems = validate_ladders(bank, path)
     if problems:
         print(f"The question bank has {len(problems)} problem(s):", file=sys.stderr)
         for problem in problems:
@@ -27,7 +36,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         f"{area.id} {sum(q.area == area.id for q in bank.questions.values())}"
         for area in bank.areas
     )
-    print(f"OK: {len(bank.questions)} questions ({per_area}).")
+    print(f"OK: {len(bank.questions)} questions ({per_area}), {len(ladders)} follow-up ladders.")
     return 0
 
 

@@ -46,6 +46,15 @@ CREATE TABLE IF NOT EXISTS attempts (
     created_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS attempts_by_learner ON attempts (learner, question_id, created_at);
+CREATE TABLE IF NOT EXISTS self_ratings (
+    id INTEGER PRIMARY KEY,
+    uuid TEXT NOT NULL UNIQUE,
+    learner TEXT NOT NULL,
+    topic TEXT NOT NULL,
+    level INTEGER NOT NULL CHECK (level BETWEEN 0 AND 5),
+    context TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
 """
 
 
@@ -101,6 +110,36 @@ class Attempt:
         """A JSON-ready dict of this attempt (the answer as recorded, not copied)."""
         data = {f.name: getattr(self, f.name) for f in fields(self)}
         data["outcome"] = self.outcome.value
+        data["created_at"] = self.created_at.isoformat()
+        return data
+
+
+@dataclass(frozen=True)
+class SelfRating:
+    """How deep a learner said they can go in a topic (0-5), kept apart from evidence.
+
+    ``context`` says where they said it: ``start-here`` (once per topic) or ``ladder:<id>``
+    (just before a follow-up ladder).
+    """
+
+    learner: str
+    topic: str
+    level: int
+    context: str = "start-here"
+    created_at: datetime = field(default_factory=utc_now)
+    uuid: str = field(default_factory=lambda: uuidlib.uuid4().hex)
+
+    def __post_init__(self) -> None:
+        if (
+            not isinstance(self.level, int)
+            or isinstance(self.level, bool)
+            or not 0 <= self.level <= 5
+        ):
+            raise StoreError(f"a self-rating is a level 0-5, got {self.level!r}")
+
+    def to_json(self) -> dict:
+        """A JSON-ready dict of this rating."""
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
         data["created_at"] = self.created_at.isoformat()
         return data
 
@@ -174,6 +213,36 @@ def read_export(path: Path | str) -> list[Attempt]:
             raise StoreError(f"{where} is not a mapping of fields")
         attempts.append(_check_attempt_fields(entry, where))
     return attempts
+
+
+def read_export_ratings(path: Path | str) -> list[SelfRating]:
+    """The self-ratings of an exported JSON file (none in an older export), each checked;
+    call :func:`read_export` first, which checks the file itself."""
+    path = Path(path)
+    payload = json.loads(path.read_text(encoding="utf-8"))
+    entries = payload.get("self_ratings", [])
+    if not isinstance(entries, list):
+        raise StoreError(f"{path}: field 'self_ratings' must be a list")
+    ratings = []
+    for i, entry in enumerate(entries):
+        where = f"{path.name}: self-rating {i + 1}"
+        try:
+            created = datetime.fromisoformat(entry["created_at"])
+            ratings.append(
+                SelfRating(
+                    learner=str(entry["learner"]),
+                    topic=str(entry["topic"]),
+                    level=entry["level"],
+                    context=str(entry.get("context", "start-here")),
+                    created_at=created if created.tzinfo else created.replace(tzinfo=timezone.utc),
+                    uuid=str(entry["uuid"]),
+                )
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise StoreError(f"{where}: missing or malformed field ({exc})") from None
+        except StoreError as exc:
+            raise StoreError(f"{where}: {exc}") from None
+    return ratings
 
 
 @dataclass(frozen=True)
@@ -431,6 +500,51 @@ class ProgressStore:
         finally:
             conn.close()
 
+    def record_rating(self, rating: SelfRating) -> SelfRating:
+        """Save one self-rating (one short transaction) and return it."""
+        self._insert_ratings([rating])
+        return rating
+
+    def _insert_ratings(self, ratings: Iterable[SelfRating]) -> int:
+        rows = [
+            (r.uuid, r.learner, r.topic, r.level, r.context,
+             r.created_at.astimezone(timezone.utc).isoformat())
+            for r in ratings
+        ]  # fmt: skip
+        conn = self._connect()
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            before = conn.total_changes
+            conn.executemany(
+                "INSERT OR IGNORE INTO self_ratings (uuid, learner, topic, level, context, "
+                "created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                rows,
+            )
+            conn.execute("COMMIT")
+            return conn.total_changes - before
+        finally:
+            conn.close()
+
+    def ratings(self, learner: str | None = None) -> list[SelfRating]:
+        """Self-ratings in the order they were given, optionally of one learner."""
+        sql = "SELECT learner, topic, level, context, created_at, uuid FROM self_ratings"
+        args: list = []
+        if learner is not None:
+            sql += " WHERE learner = ?"
+            args.append(learner)
+        conn = self._connect()
+        try:
+            rows = conn.execute(sql + " ORDER BY created_at, id", args).fetchall()
+        finally:
+            conn.close()
+        return [
+            SelfRating(r[0], r[1], r[2], r[3], datetime.fromisoformat(r[4]), r[5]) for r in rows
+        ]
+
+    def latest_ratings(self, learner: str) -> dict[str, int]:
+        """Topic -> the level the learner most recently said they can reach."""
+        return {r.topic: r.level for r in self.ratings(learner)}
+
     def learners(self) -> list[str]:
         """Every learner with at least one attempt, sorted."""
         conn = self._connect()
@@ -449,6 +563,7 @@ class ProgressStore:
             "exported_at": utc_now().isoformat(),
             "learner": learner,
             "attempts": [a.to_json() for a in attempts],
+            "self_ratings": [r.to_json() for r in self.ratings(learner)],
         }
         path = Path(path)
         tmp = path.with_name(path.name + ".tmp")
@@ -463,7 +578,9 @@ class ProgressStore:
         StoreError names the entry and the field.
         """
         attempts = read_export(path)
+        ratings = read_export_ratings(path)
         added = self._insert(attempts, ignore_existing=True)
+        self._insert_ratings(ratings)
         return ImportResult(added=added, skipped=len(attempts) - added)
 
 

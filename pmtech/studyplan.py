@@ -6,8 +6,10 @@ Pure: attempts, edges and the bank in; a plan out. Two parts:
   since the last wrong one moves it to the next, longer interval in ``REVIEW_DAYS``; a wrong
   answer starts it over; after the last interval it is considered learnt. Retries in the
   same sitting do not count (they are practice right after seeing the answer).
-- **Next topics.** Topics whose edge is below their area's interview bar come first, the
-  biggest gap first, then topics that can still reach level 5. For each, the plan names the
+- **Next topics.** Topics the learner over-rates (their self-rating above the edge they
+  showed, ``calibration.py``) come first, the most over-rated first; then topics whose edge
+  is below their area's interview bar, the biggest gap first; then topics that can still
+  reach level 5. For each, the plan names the
   lesson to read and up to ``QUESTIONS_PER_STEP`` questions not yet answered at the level
   where knowledge runs out. Where the quizzes have too little evidence, the adaptive
   diagnostic's estimate (if finished for that topic) stands in for the edge.
@@ -60,6 +62,7 @@ class TopicStep:
     next_level: int
     lesson: str
     questions: tuple[str, ...]
+    overrated_by: int = 0  # levels the learner's self-rating is above this edge
 
     @property
     def below_bar(self) -> bool:
@@ -93,12 +96,19 @@ class StudyPlan:
             nxt = self.upcoming[0].due.strftime("%Y-%m-%d")
             lines.append(f"Coming back later: {len(self.upcoming)} (the next on {nxt})")
         lines.append("")
-        below = [s for s in self.steps if s.below_bar]
-        lines.append(f"Topics below the interview bar: {len(below)}")
+        over = [s for s in self.steps if s.overrated_by > 0]
+        below = [s for s in self.steps if s.below_bar and s.overrated_by == 0]
+        if over:
+            lines.append(f"Topics you over-rate yourself in: {len(over)} (first, the largest gap)")
+        lines.append(
+            f"Topics below the interview bar: {len(below) + sum(s.below_bar for s in over)}"
+        )
         for n, s in enumerate(self.steps, 1):
-            if n == len(below) + 1:
+            if n == len(over) + len(below) + 1:
                 lines += ["", "Then, towards level 5:"]
             mark = "below bar" if s.below_bar else "stretch"
+            if s.overrated_by:
+                mark += f"; you rated yourself {s.overrated_by} above it"
             lines.append(
                 f"{n:>2}. {s.title} ({s.area}, bar {s.bar}): edge {s.edge} from {s.evidence}; "
                 f"study level {s.next_level} [{mark}]"
@@ -150,14 +160,22 @@ def _planning_edge(edge: TopicEdge, diagnostic: Mapping[str, int]) -> tuple[int,
     return 0, "none yet"
 
 
+def lesson_of(area_id: str, topic_title: str) -> str:
+    """Where a topic is taught: its notebook and section."""
+    return f"notebook {NOTEBOOK_OF_AREA.get(area_id, area_id)}, the section on {topic_title}"
+
+
 def next_steps(
     edges: Mapping[str, TopicEdge],
     bank: Bank,
     attempts: Iterable,
     diagnostic: Mapping[str, int] | None = None,
+    overrated: Mapping[str, int] | None = None,
 ) -> list[TopicStep]:
-    """Topics to study next: below the bar first (largest gap first), then the rest."""
+    """Topics to study next: over-rated first (most over-rated first), then below the bar
+    (largest gap first), then the rest."""
     diagnostic = diagnostic or {}
+    overrated = overrated or {}
     seen = {a.question_id for a in attempts}
     steps = []
     order = 0
@@ -175,12 +193,11 @@ def next_steps(
                 for q in bank.for_topic(topic.id, level)
                 if q.id not in seen and not q.red_flags
             ][:QUESTIONS_PER_STEP]
-            lesson = (
-                f"notebook {NOTEBOOK_OF_AREA.get(area.id, area.id)}, the section on {topic.title}"
-            )
+            lesson = lesson_of(area.id, topic.title)
+            over = overrated.get(topic.id, 0)
             steps.append(
                 (
-                    (edge >= area.bar, -(area.bar - edge), order),
+                    (over <= 0, -over, edge >= area.bar, -(area.bar - edge), order),
                     TopicStep(
                         topic.id,
                         topic.title,
@@ -191,6 +208,7 @@ def next_steps(
                         level,
                         lesson,
                         tuple(todo),
+                        max(over, 0),
                     ),
                 )
             )
@@ -204,8 +222,10 @@ def build_plan(
     now: datetime,
     diagnostic: Mapping[str, int] | None = None,
     tonight: tuple[Evening, list[Step]] | None = None,
+    overrated: Mapping[str, int] | None = None,
 ) -> StudyPlan:
-    """The whole plan at time ``now``; ``tonight`` is the schedule's next evening, if known."""
+    """The whole plan at time ``now``; ``tonight`` is the schedule's next evening, if known;
+    ``overrated`` (topic -> levels) puts the topics the learner over-rates first."""
     attempts = list(attempts)
     schedule = review_schedule(attempts, bank)
     due = tuple(r for r in schedule if r.due <= now)
@@ -214,7 +234,7 @@ def build_plan(
     return StudyPlan(
         due,
         upcoming,
-        tuple(next_steps(edges, bank, attempts, diagnostic)),
+        tuple(next_steps(edges, bank, attempts, diagnostic, overrated)),
         evening,
         tuple(open_steps),
     )
@@ -224,6 +244,7 @@ def learner_plan(store, learner: str | None = None, bank: Bank | None = None, no
     """The plan for one learner from their store: the schedule's next evening (when the
     course folder ``root`` is found), reviews, then topics by the gap to the bar."""
     from pmtech.bank import load_bank
+    from pmtech.calibration import overrated, topic_gaps
     from pmtech.diagnostic import saved_run
     from pmtech.edge import topic_edges
     from pmtech.progress import default_learner, utc_now
@@ -236,7 +257,8 @@ def learner_plan(store, learner: str | None = None, bank: Bank | None = None, no
     diag = saved_run(store, learner, bank)
     finished = {e.topic: e.edge for e in diag.estimates() if e.finished}
     tonight = _tonight(attempts, bank, root)
-    return build_plan(attempts, edges, bank, now or utc_now(), finished, tonight)
+    over = overrated(topic_gaps(store.latest_ratings(learner), edges, bank))
+    return build_plan(attempts, edges, bank, now or utc_now(), finished, tonight, over)
 
 
 def _tonight(attempts, bank: Bank, root):
