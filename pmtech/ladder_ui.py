@@ -9,6 +9,8 @@ asked before a ladder and per topic in ``00-start-here``.
 from __future__ import annotations
 
 import html
+import threading
+import time
 from collections.abc import Callable
 
 import ipywidgets as w
@@ -34,30 +36,43 @@ def clock_text(seconds: int, pace: int) -> str:
     spent = f"{seconds // 60}:{seconds % 60:02d}"
     aim = f"{pace // 60}:{pace % 60:02d}"
     if seconds <= pace:
-        return f"⏱ {spent} · aim for about {aim}"
-    return f"⏱ {spent} · past {aim}: an interviewer would move you on soon (take your time here)"
+        return f"Time on this step: {spent} · aim for about {aim}"
+    return (
+        f"Time on this step: {spent} · past {aim}: an interviewer would move you on soon "
+        "(take your time here)"
+    )
 
 
 class StepClock:
-    """A visible clock for one step. The browser ticks it (ipywidgets' Play), so it runs
-    while the kernel waits; it paces the learner and never cuts them off."""
+    """A visible clock for one step, ticking once a second from a background thread of the
+    kernel (so it runs while the kernel waits for an answer); it paces the learner and
+    never cuts them off. It stops when the step is answered, or after an hour."""
+
+    LIMIT = 3600
 
     def __init__(self, level: int):
         self.pace = STEP_SECONDS[level]
-        self.ticker = w.Play(value=0, min=0, max=3600, step=1, interval=1000,
-                             layout=w.Layout(display="none"))  # fmt: skip
         self.label = w.HTML(clock_text(0, self.pace))
-        self.ticker.observe(self._tick, "value")
-        self.ticker.playing = True
-        self.widget = w.HBox([self.label, self.ticker])
+        self.widget = self.label
+        self.started = time.monotonic()
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
 
-    def _tick(self, change) -> None:
-        self.label.value = clock_text(int(change["new"]), self.pace)
+    def elapsed(self) -> int:
+        """Whole seconds since the step was asked."""
+        return int(time.monotonic() - self.started)
+
+    def _run(self) -> None:
+        while not self._stopped.wait(1.0) and self.elapsed() < self.LIMIT:
+            self.label.value = clock_text(self.elapsed(), self.pace)
 
     def stop(self) -> int:
-        """Stop the clock; the seconds it showed."""
-        self.ticker.playing = False
-        return int(self.ticker.value)
+        """Stop the clock; the seconds it ran."""
+        self._stopped.set()
+        seconds = self.elapsed()
+        self.label.value = clock_text(seconds, self.pace)
+        return seconds
 
 
 def rating_picker(description: str, value: int | None = None) -> w.ToggleButtons:

@@ -287,3 +287,45 @@ def test_a_practice_cell_serves_records_and_moves_on_in_jupyterlab(lab):
         page.screenshot(path=str(ARTIFACTS / "browser-practice.png"))
     rows = store_rows(lab, "SELECT outcome, topic FROM attempts")
     assert rows == [("seen", "caching")] * 3
+
+
+def test_a_ladder_step_answered_brings_the_next_follow_up_in_jupyterlab(lab):
+    """Rate yourself, start a ladder, see its clock tick, answer step 1 right: step 2
+    appears (and not before); the self-rating and the answer are saved."""
+    from playwright.sync_api import expect
+
+    from pmtech.ladders import load_ladders
+
+    ladder = load_ladders(load_bank())["ladder-caching-sale-ready"]
+    step1, step2 = ladder.steps[0].question, ladder.steps[1].question
+    assert step1.kind == "choice", "the browser test answers a choice question"
+    notebook = one_cell_notebook(
+        lab,
+        "ladder.ipynb",
+        'from pmtech.ladder_ui import ladder\nladder("ladder-caching-sale-ready")',
+    )
+    with browser_page() as page:
+        start = page.get_by_role("button", name="Start the ladder")
+        open_and_run_all(page, lab, notebook, start)
+        page.get_by_role("button", name="3", exact=True).click()
+        start.click()
+        first = page.locator(".pmtech-question").filter(has_text=step1.prompt[:40]).last
+        expect(first).to_be_visible(timeout=30_000)
+        expect(page.get_by_text("Follow-up 2 of 5")).to_have_count(0)
+        expect(page.get_by_text("Time on this step: 0:02", exact=False)).to_be_visible(
+            timeout=15_000
+        )
+        first.get_by_role("radio", name=step1.options[step1.answer], exact=True).check()
+        first.get_by_role("button", name="Check", exact=True).click()
+        expect(first.locator(".pmtech-feedback")).to_contain_text("Correct.", timeout=30_000)
+        expect(page.get_by_text("Follow-up 2 of 5")).to_be_visible(timeout=30_000)
+        second = page.locator(".pmtech-question").filter(has_text=step2.prompt[:40]).last
+        expect(second).to_be_visible()
+        second.scroll_into_view_if_needed()
+        page.screenshot(path=str(ARTIFACTS / "browser-ladder.png"))
+    assert store_rows(lab, "SELECT topic, level, context FROM self_ratings") == [
+        ("caching", 3, "ladder:ladder-caching-sale-ready")
+    ]
+    assert store_rows(lab, "SELECT outcome FROM attempts WHERE question_id = ?", (step1.id,)) == [
+        ("correct",)
+    ]

@@ -339,7 +339,7 @@ def test_the_self_rating_grid_saves_and_shows_the_latest(tmp_path):
 
 
 def test_the_clock_paces_without_cutting_off():
-    assert clock_text(42, 120) == "⏱ 0:42 · aim for about 2:00"
+    assert clock_text(42, 120) == "Time on this step: 0:42 · aim for about 2:00"
     assert "past 2:00" in clock_text(130, 120) and "take your time" in clock_text(130, 120)
 
 
