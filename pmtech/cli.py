@@ -178,7 +178,7 @@ def cmd_cohort(args: argparse.Namespace) -> int:
     """Draw where each learner's knowledge runs out, and write the same numbers as CSV."""
     from pmtech.bank import load_bank
     from pmtech.chart import draw_cohort_chart, save_figure
-    from pmtech.cohort import cohort_edges, write_cohort_csv
+    from pmtech.cohort import cohort_edges, log_ratings, write_calibration_csv, write_cohort_csv
 
     gradebook = args.gradebook
     if gradebook is None and not args.logs:
@@ -197,6 +197,10 @@ def cmd_cohort(args: argparse.Namespace) -> int:
     cells = sum(len(v) for v in edges.values())
     print(f"{len(edges)} learners; {below} of {cells} learner-topic edges are below the bar.")
     print(f"Chart: {png_path}\nTable: {csv_path}")
+    ratings = log_ratings(args.logs)
+    if ratings:
+        calibration = write_calibration_csv(edges, ratings, out / "calibration.csv", bank)
+        print(f"Self-ratings against edges, per learner and area: {calibration}")
     return 0
 
 

@@ -17,7 +17,7 @@ from pmtech.bank import Bank, load_bank, topic_level
 from pmtech.edge import TopicEdge, topic_edges
 from pmtech.hub.evidence import handed_in_attempts
 from pmtech.outcome import Outcome
-from pmtech.progress import Attempt, read_export
+from pmtech.progress import Attempt, read_export, read_export_ratings
 
 # A graded cell counts as correct when it earned at least this share of its points.
 CORRECT_SHARE = 0.75
@@ -87,6 +87,48 @@ def log_attempts(paths: Iterable[Path | str]) -> dict[str, list[Attempt]]:
             for attempt in read_export(file):
                 result.setdefault(attempt.learner, []).append(attempt)
     return result
+
+
+def log_ratings(paths: Iterable[Path | str]) -> dict[str, dict[str, int]]:
+    """Per learner, each topic's latest self-rating, from exported attempt logs."""
+    ratings = []
+    for path in paths:
+        path = Path(path)
+        for file in sorted(path.glob("*.json")) if path.is_dir() else [path]:
+            read_export(file)  # the file itself is checked first
+            ratings += read_export_ratings(file)
+    result: dict[str, dict[str, int]] = {}
+    for rating in sorted(ratings, key=lambda r: r.created_at):
+        result.setdefault(rating.learner, {})[rating.topic] = rating.level
+    return result
+
+
+def write_calibration_csv(
+    edges_by_learner: dict[str, dict[str, TopicEdge]],
+    ratings_by_learner: dict[str, dict[str, int]],
+    path: Path | str,
+    bank: Bank,
+) -> Path:
+    """One row per learner and area: topics compared, and the mean gap between the level
+    the learner predicted and the edge they showed (above 0: over-rated)."""
+    from pmtech.calibration import topic_gaps
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["learner", "area", "topics_compared", "mean_gap", "mean_abs_gap"])
+        for learner in sorted(ratings_by_learner):
+            gaps = topic_gaps(ratings_by_learner[learner], edges_by_learner.get(learner, {}), bank)
+            for area in bank.areas:
+                mine = [g.gap for g in gaps if g.area == area.id]
+                if not mine:
+                    continue
+                mean = round(sum(mine) / len(mine), 2)
+                spread = round(sum(abs(g) for g in mine) / len(mine), 2)
+                row = [learner, area.id, len(mine), mean, spread]
+                writer.writerow([spreadsheet_safe(cell) for cell in row])
+    return path
 
 
 def cohort_edges(

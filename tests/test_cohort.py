@@ -95,3 +95,26 @@ def test_a_learner_name_cannot_become_a_spreadsheet_formula(tmp_path):
         names = {row["learner"] for row in csv.DictReader(f)}
     assert names == {"'" + name for name in hostile} | {"ordinary-learner"}
     assert spreadsheet_safe(3) == 3 and spreadsheet_safe("ada") == "ada"
+
+
+def test_the_cohort_view_shows_each_learners_calibration_gap(tmp_path, capsys):
+    """Learners who export their self-ratings get a row per area in calibration.csv: one
+    who predicts 4 and holds 2 in caching is over-rated by 2 in depth."""
+    from pmtech.progress import SelfRating
+
+    bank = load_bank()
+    store = ProgressStore(tmp_path / "ana.db")
+    for q in bank.for_topic("caching"):
+        store.record(Attempt("ana", q.id, q.topic, q.level, "correct" if q.level <= 2 else
+                             "incorrect"))  # fmt: skip
+    store.record_rating(SelfRating("ana", "caching", 4))
+    store.export_json(tmp_path / "ana.json", "ana")
+    out = tmp_path / "out"
+    assert main(["cohort", "--logs", str(tmp_path / "ana.json"), "--out", str(out)]) == 0
+    assert f"{out / 'calibration.csv'}" in capsys.readouterr().out
+    with open(out / "calibration.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert rows == [
+        {"learner": "ana", "area": "depth", "topics_compared": "1", "mean_gap": "2.0",
+         "mean_abs_gap": "2.0"}
+    ]  # fmt: skip
