@@ -294,6 +294,32 @@ def test_unreachable_database_is_a_clear_error_and_writes_nothing(
     assert snapshot(course) == before
 
 
+def test_time_budgets_hold_on_the_cluster(postgres, cluster, submissions, tmp_path):
+    """A learner whose answer loops for ever is stopped by the per-cell limit and the
+    notebook budget on the worker, is graded (zero for what did not finish), and the summary
+    says why."""
+    source = nbformat.read(submissions / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", 4)
+    answers = solutions_of(source)
+    looping = {gid: "while True:\n    pass\n" for gid in answers if gid.endswith("-answer")}
+    course = new_course(submissions, tmp_path / "runaway", postgres["url"])
+    release = nbformat.read(course / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", 4)
+    shutil.rmtree(course / "submitted")
+    folder = course / "submitted" / "runaway" / ASSIGNMENT
+    folder.mkdir(parents=True)
+    nbformat.write(fill(release, looping), folder / f"{ASSIGNMENT}.ipynb")
+    started = time.monotonic()
+    with gradebook_url(postgres["url"]):
+        summary = grade_assignment(
+            course, ASSIGNMENT, scheduler=cluster.address, cell_timeout=2, notebook_budget=5
+        )
+    assert time.monotonic() - started < 60
+    assert [r.student for r in summary.graded] == ["runaway"], summary.lines()
+    notes = " ".join(summary.graded[0].timeouts)
+    assert "ran for more than 2 s" in notes, summary.lines()
+    scores = cell_scores(postgres["url"])
+    assert sum(v or 0 for (student, _), v in scores.items() if student == "runaway") == 0
+
+
 def test_a_worker_killed_mid_run_leaves_every_learner_graded_once(
     postgres, cluster, submissions, tmp_path
 ):
