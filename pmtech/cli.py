@@ -277,7 +277,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-png", action="store_true", help="print the table only")
     p.set_defaults(func=cmd_progress)
 
-    p = sub.add_parser("lab", help="open the course in JupyterLab, in a folder of your choosing")
+    p = sub.add_parser(
+        "lab",
+        help="open the course in JupyterLab, in a folder of your choosing",
+        epilog="Options after -- go to JupyterLab, e.g. pmtech lab ~/pm-course -- --port 8890",
+    )
     p.add_argument(
         "folder",
         nargs="?",
