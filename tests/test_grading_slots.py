@@ -70,3 +70,14 @@ def test_database_urls_are_printed_without_their_password():
         == "postgresql://grader:***@db:5432/gradebook"
     )
     assert shown_url("sqlite:////srv/course/gradebook.db") == "sqlite:////srv/course/gradebook.db"
+
+
+def test_a_scheduler_address_without_a_port_is_a_clear_error():
+    """Said at once, before Dask would retry for its whole timeout."""
+    import pytest
+
+    from pmtech.grading import GradingError
+    from pmtech.grading.cluster import connect
+
+    with pytest.raises(GradingError, match="needs a host and a port"):
+        connect("tcp://127.0.0.1")

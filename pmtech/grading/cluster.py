@@ -98,6 +98,12 @@ def connect(address: str):
         raise GradingError(
             "grading on a cluster needs Dask: pip install -r requirements-scale.txt"
         ) from None
+    refused = _refused(address)
+    if refused:
+        raise GradingError(
+            f"cannot reach the Dask scheduler at {address} ({refused}): is 'dask scheduler' "
+            "running there, and is the address right?"
+        )
     try:
         client = Client(address, timeout=f"{CONNECT_SECONDS}s", set_as_default=False)
     except (OSError, TimeoutError, ValueError) as exc:
@@ -129,6 +135,28 @@ def unconfined_workers(client) -> dict[str, str]:
              for addr, info in client.scheduler_info()["workers"].items()}  # fmt: skip
     found = client.run(_why_not_confined_here)
     return {str(names.get(addr, addr)): why for addr, why in found.items() if why}
+
+
+def _refused(address: str) -> str | None:
+    """Why a plain ``tcp://host:port`` scheduler address cannot be connected to at all, or
+    None. Dask would retry a refused connection until its timeout; this says it at once."""
+    import socket
+    from urllib.parse import urlsplit
+
+    if not address.startswith("tcp://"):
+        return None  # tls:// and other transports: let Dask connect and report
+    try:
+        parts = urlsplit(address)
+        host, port = parts.hostname, parts.port
+    except ValueError as exc:
+        return f"not an address: {exc}"
+    if not host or not port:
+        return "the address needs a host and a port, like tcp://10.0.0.5:8786"
+    try:
+        socket.create_connection((host, port), timeout=CONNECT_SECONDS).close()
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    return None
 
 
 class ClusterRunner:
