@@ -178,13 +178,14 @@ def cmd_cohort(args: argparse.Namespace) -> int:
     """Draw where each learner's knowledge runs out, and write the same numbers as CSV."""
     from pmtech.bank import load_bank
     from pmtech.chart import draw_cohort_chart, save_figure
-    from pmtech.cohort import cohort_edges, log_ratings, write_calibration_csv, write_cohort_csv
+    from pmtech.cohort import cohort_edges, read_logs, write_calibration_csv, write_cohort_csv
 
     gradebook = args.gradebook
     if gradebook is None and not args.logs:
         gradebook = os.environ.get("PMTECH_GRADEBOOK_URL") or "gradebook.db"
     bank = load_bank()
-    edges = cohort_edges(gradebook, args.logs, bank, course=args.course)
+    logged, ratings = read_logs(args.logs)
+    edges = cohort_edges(gradebook, logged, bank, course=args.course)
     out = Path(args.out)
     csv_path = write_cohort_csv(edges, out / "cohort.csv", bank)
     png_path = save_figure(draw_cohort_chart(edges, bank), out / "cohort.png")
@@ -197,7 +198,6 @@ def cmd_cohort(args: argparse.Namespace) -> int:
     cells = sum(len(v) for v in edges.values())
     print(f"{len(edges)} learners; {below} of {cells} learner-topic edges are below the bar.")
     print(f"Chart: {png_path}\nTable: {csv_path}")
-    ratings = log_ratings(args.logs)
     if ratings:
         calibration = write_calibration_csv(edges, ratings, out / "calibration.csv", bank)
         print(f"Self-ratings against edges, per learner and area: {calibration}")
@@ -207,6 +207,7 @@ def cmd_cohort(args: argparse.Namespace) -> int:
 def cmd_grade(args: argparse.Namespace) -> int:
     """Autograde every submitted learner of an assignment in parallel, resumably."""
     from pmtech.grading.batch import grade_assignments
+    from pmtech.grading.cluster import SCHEDULER_VARIABLE
 
     summaries = grade_assignments(
         Path(args.course),
@@ -218,7 +219,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
         cell_timeout=args.cell_timeout,
         notebook_budget=args.budget,
         sandbox=args.sandbox,
-        scheduler=args.scheduler or os.environ.get("PMTECH_DASK_SCHEDULER") or None,
+        scheduler=args.scheduler or os.environ.get(SCHEDULER_VARIABLE) or None,
     )
     for summary in summaries:
         print("\n".join(summary.lines()))

@@ -9,7 +9,7 @@ account that handed them in). All become attempts for the same edge rule the lea
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -17,7 +17,7 @@ from pmtech.bank import Bank, load_bank, topic_level
 from pmtech.edge import TopicEdge, topic_edges
 from pmtech.hub.evidence import handed_in_attempts
 from pmtech.outcome import Outcome
-from pmtech.progress import Attempt, read_export, read_export_ratings
+from pmtech.progress import Attempt, read_export_file
 
 # A graded cell counts as correct when it earned at least this share of its points.
 CORRECT_SHARE = 0.75
@@ -77,30 +77,24 @@ def gradebook_attempts(db: Path | str, bank: Bank) -> dict[str, list[Attempt]]:
     return result
 
 
-def log_attempts(paths: Iterable[Path | str]) -> dict[str, list[Attempt]]:
-    """Attempts per learner from exported attempt logs (files, or folders of ``*.json``)."""
-    result: dict[str, list[Attempt]] = {}
-    for path in paths:
-        path = Path(path)
-        files = sorted(path.glob("*.json")) if path.is_dir() else [path]
-        for file in files:
-            for attempt in read_export(file):
-                result.setdefault(attempt.learner, []).append(attempt)
-    return result
-
-
-def log_ratings(paths: Iterable[Path | str]) -> dict[str, dict[str, int]]:
-    """Per learner, each topic's latest self-rating, from exported attempt logs."""
+def read_logs(
+    paths: Iterable[Path | str],
+) -> tuple[dict[str, list[Attempt]], dict[str, dict[str, int]]]:
+    """From exported attempt logs (files, or folders of ``*.json``), each read once: the
+    attempts per learner, and per learner each topic's latest self-rating."""
+    attempts: dict[str, list[Attempt]] = {}
     ratings = []
     for path in paths:
         path = Path(path)
         for file in sorted(path.glob("*.json")) if path.is_dir() else [path]:
-            read_export(file)  # the file itself is checked first
-            ratings += read_export_ratings(file)
-    result: dict[str, dict[str, int]] = {}
+            found, rated = read_export_file(file)
+            for attempt in found:
+                attempts.setdefault(attempt.learner, []).append(attempt)
+            ratings += rated
+    latest: dict[str, dict[str, int]] = {}
     for rating in sorted(ratings, key=lambda r: r.created_at):
-        result.setdefault(rating.learner, {})[rating.topic] = rating.level
-    return result
+        latest.setdefault(rating.learner, {})[rating.topic] = rating.level
+    return attempts, latest
 
 
 def write_calibration_csv(
@@ -133,18 +127,19 @@ def write_calibration_csv(
 
 def cohort_edges(
     gradebook: Path | str | None = None,
-    logs: Iterable[Path | str] = (),
+    logged: Mapping[str, list[Attempt]] | None = None,
     bank: Bank | None = None,
     course: Path | str | None = None,
 ) -> dict[str, dict[str, TopicEdge]]:
-    """Per learner, per topic edge from the gradebook, any attempt logs and the quiz
-    evidence learners handed in through the exchange (collected into ``course``)."""
+    """Per learner, per topic edge from the gradebook, attempts from logs (see
+    :func:`read_logs`) and the quiz evidence learners handed in through the exchange
+    (collected into ``course``)."""
     bank = bank or load_bank()
     merged: dict[str, list[Attempt]] = {}
     sources = []
     if gradebook is not None:
         sources.append(gradebook_attempts(gradebook, bank))
-    sources.append(log_attempts(logs))
+    sources.append(dict(logged or {}))
     if course is not None:
         sources.append(handed_in_attempts(Path(course)))
     for source in sources:

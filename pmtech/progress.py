@@ -189,6 +189,12 @@ def read_export(path: Path | str) -> list[Attempt]:
 
     Raises StoreError naming the file, the entry and the field of the first problem.
     """
+    return read_export_file(path)[0]
+
+
+def read_export_file(path: Path | str) -> tuple[list[Attempt], list[SelfRating]]:
+    """The attempts and the self-ratings (none in an older export) of an exported JSON file,
+    read once, every entry checked; StoreError names the file, entry and field."""
     path = Path(path)
     try:
         payload = json.loads(path.read_text(encoding="utf-8"))
@@ -212,14 +218,11 @@ def read_export(path: Path | str) -> list[Attempt]:
         if not isinstance(entry, dict):
             raise StoreError(f"{where} is not a mapping of fields")
         attempts.append(_check_attempt_fields(entry, where))
-    return attempts
+    return attempts, _check_ratings(payload, path)
 
 
-def read_export_ratings(path: Path | str) -> list[SelfRating]:
-    """The self-ratings of an exported JSON file (none in an older export), each checked;
-    call :func:`read_export` first, which checks the file itself."""
-    path = Path(path)
-    payload = json.loads(path.read_text(encoding="utf-8"))
+def _check_ratings(payload: dict, path: Path) -> list[SelfRating]:
+    """The self-ratings of an export's payload, each checked."""
     entries = payload.get("self_ratings", [])
     if not isinstance(entries, list):
         raise StoreError(f"{path}: field 'self_ratings' must be a list")
@@ -577,8 +580,7 @@ class ProgressStore:
         The whole file is checked first; if any entry is bad nothing is written and the
         StoreError names the entry and the field.
         """
-        attempts = read_export(path)
-        ratings = read_export_ratings(path)
+        attempts, ratings = read_export_file(path)
         added = self._insert(attempts, ignore_existing=True)
         self._insert_ratings(ratings)
         return ImportResult(added=added, skipped=len(attempts) - added)

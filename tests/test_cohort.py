@@ -9,7 +9,7 @@ import pytest
 
 from pmtech.bank import load_bank
 from pmtech.cli import main
-from pmtech.cohort import CohortError, cohort_edges, spreadsheet_safe
+from pmtech.cohort import CohortError, cohort_edges, read_logs, spreadsheet_safe
 from pmtech.progress import Attempt, ProgressStore
 
 from .test_chart_cli import png_size
@@ -66,7 +66,7 @@ def test_no_evidence_is_said_clearly(tmp_path):
     empty = tmp_path / "empty.json"
     ProgressStore(tmp_path / "e.db").export_json(empty)
     with pytest.raises(CohortError, match="no evidence yet"):
-        cohort_edges(None, [empty])
+        cohort_edges(None, read_logs([empty])[0])
 
 
 def test_a_learner_name_cannot_become_a_spreadsheet_formula(tmp_path):
