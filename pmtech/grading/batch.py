@@ -83,8 +83,8 @@ def grade_assignments(
     on the Dask cluster whose scheduler is at ``scheduler`` (``cluster.py``).
 
     Learners already graded with the same submission are skipped unless ``force``; the
-    progress callback gets (finished, failed) after each learner. The gradebook and the
-    scheduler are checked before anything is written.
+    progress callback gets (finished, failed) after each learner. On a cluster the gradebook
+    and the scheduler are checked before anything is written.
     """
     skip_slow_format_checker()
     course = Path(course).resolve()
@@ -110,16 +110,16 @@ def grade_assignments(
     students = list(students) if students is not None else None
     learners = {a: submissions(course, a, students) for a in assignments}
     start = time.perf_counter()
-    config = load_course_config(course, overrides)
-    for assignment in assignments:
-        _check_gradebook(config, assignment)
-    roster = gradebook_roster(config) if roster_only(config) else set()
     cluster = None
-    if scheduler:
+    if scheduler:  # a cluster only after the gradebook and the scheduler are known good
+        config = _checked_config(course, overrides, assignments)
         cluster = _cluster(scheduler, course, config, feedback, overrides, sandbox or "auto")
     with _closed_on_error(cluster), course_lock(course):
         pool = cluster or Pool(course, feedback, overrides, jobs)
         try:
+            if cluster is None:  # local workers load nbgrader while this process checks
+                config = _checked_config(course, overrides, assignments)
+            roster = gradebook_roster(config) if roster_only(config) else set()
             summaries, tasks, journals, prints = [], [], {}, {}
             for assignment in assignments:
                 summary = Summary(assignment, len(learners[assignment]))
@@ -275,6 +275,14 @@ def not_enrolled(student: str) -> LearnerResult:
         f"not in the gradebook's roster, so not graded (the submission is kept): add them "
         f"with 'nbgrader db student add {student}' and run again",
     )
+
+
+def _checked_config(course: Path, overrides: dict, assignments: list[str]):
+    """The course's configuration, its gradebook checked to hold every assignment."""
+    config = load_course_config(course, overrides)
+    for assignment in assignments:
+        _check_gradebook(config, assignment)
+    return config
 
 
 def _check_gradebook(config, assignment: str) -> None:

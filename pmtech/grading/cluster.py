@@ -100,18 +100,12 @@ def connect(address: str):
         ) from None
     refused = _refused(address)
     if refused:
-        raise GradingError(
-            f"cannot reach the Dask scheduler at {address} ({refused}): is 'dask scheduler' "
-            "running there, and is the address right?"
-        )
+        raise _unreachable(address, refused)
     try:
         client = Client(address, timeout=f"{CONNECT_SECONDS}s", set_as_default=False)
     except (OSError, TimeoutError, ValueError) as exc:
-        raise GradingError(
-            f"cannot reach the Dask scheduler at {address} ({type(exc).__name__}: "
-            f"{str(exc).splitlines()[0] if str(exc) else 'no answer'}): is 'dask scheduler' "
-            "running there, and is the address right?"
-        ) from None
+        first = str(exc).splitlines()[0] if str(exc) else "no answer"
+        raise _unreachable(address, f"{type(exc).__name__}: {first}") from None
     try:
         client.wait_for_workers(1, timeout=WORKER_WAIT_SECONDS)
     except (TimeoutError, OSError):
@@ -135,6 +129,13 @@ def unconfined_workers(client) -> dict[str, str]:
              for addr, info in client.scheduler_info()["workers"].items()}  # fmt: skip
     found = client.run(_why_not_confined_here)
     return {str(names.get(addr, addr)): why for addr, why in found.items() if why}
+
+
+def _unreachable(address: str, why: str) -> GradingError:
+    return GradingError(
+        f"cannot reach the Dask scheduler at {address} ({why}): is 'dask scheduler' running "
+        "there, and is the address right?"
+    )
 
 
 def _refused(address: str) -> str | None:
