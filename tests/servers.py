@@ -50,6 +50,22 @@ def stop(proc: subprocess.Popen, grace: float) -> None:
         proc.kill()
 
 
+def wait_until_up(
+    proc: subprocess.Popen, base: str, token: str, log: Path, what: str, seconds: float
+) -> None:
+    """Wait until the Jupyter server at ``base`` answers; fail with its log when it exits
+    or has not answered within ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2)
+            return
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"{what} did not start:\n" + log.read_text())
+            time.sleep(0.5)
+
+
 @contextlib.contextmanager
 def jupyter_server(module: str, root: Path, workdir: Path, env: dict, args=(), cwd=None):
     """Run ``python -m module`` (jupyterlab or jupyter_server) on loopback until the block
@@ -81,16 +97,8 @@ def jupyter_server(module: str, root: Path, workdir: Path, env: dict, args=(), c
             stderr=subprocess.STDOUT,
         )
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 90
         try:
-            while True:
-                try:
-                    urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2)
-                    break
-                except OSError:
-                    if server.poll() is not None or time.monotonic() > deadline:
-                        pytest.fail(f"{module} did not start:\n" + log_path.read_text())
-                    time.sleep(0.5)
+            wait_until_up(server, base, token, log_path, module, 90)
             yield {"base": base, "token": token, "log": log_path}
         finally:
             stop(server, 20)

@@ -11,13 +11,18 @@ import secrets
 import shutil
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from .servers import CHROMIUM, CHROMIUM_ARGS, free_port, require_chromium, stop
+from .servers import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    free_port,
+    require_chromium,
+    stop,
+    wait_until_up,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 NEWS = "Would you like to get notified about official Jupyter news?"
@@ -64,16 +69,8 @@ def running(cmd: list[str], cwd: Path, env: dict, log: Path, token: str, port: i
     with log.open("w") as out:
         proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
     try:
-        while True:
-            try:
-                urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2)
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"{cmd[:3]} did not start:\n{log.read_text()}")
-                time.sleep(0.5)
+        wait_until_up(proc, base, token, log, str(cmd[:3]), 120)
         yield base
     finally:
         stop(proc, 20)
